@@ -21,9 +21,17 @@ public final class DeadLetterDeserializationSchema<T extends SpecificRecordBase>
   private static final long serialVersionUID = 1L;
 
   private final AvroCodec<T> codec;
+  private final RecordValidator<T> validator;
 
+  /** Decodes without further validation. */
   public DeadLetterDeserializationSchema(AvroCodec<T> codec) {
+    this(codec, RecordValidator.none());
+  }
+
+  /** Decodes, then sends records the validator objects to to dead letters too. */
+  public DeadLetterDeserializationSchema(AvroCodec<T> codec, RecordValidator<T> validator) {
     this.codec = codec;
+    this.validator = validator;
   }
 
   @Override
@@ -32,7 +40,11 @@ public final class DeadLetterDeserializationSchema<T extends SpecificRecordBase>
       throws IOException {
     Decoded<T> decoded = codec.decode(record.value());
     if (decoded.isOk()) {
-      out.collect(Either.Right(decoded.value()));
+      String problem = validator.problem(decoded.value());
+      out.collect(
+          problem == null
+              ? Either.Right(decoded.value())
+              : Either.Left(deadLetter(record, problem)));
     } else {
       out.collect(Either.Left(deadLetter(record, decoded.failure())));
     }
