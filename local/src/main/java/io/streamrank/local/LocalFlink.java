@@ -1,0 +1,39 @@
+package io.streamrank.local;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The embedded Flink: a MiniCluster in this process, started when a job is submitted, with the web
+ * UI on 127.0.0.1 (port 8081, or the next free one up to 8099).
+ */
+public final class LocalFlink {
+  private LocalFlink() {}
+
+  /**
+   * An environment whose jobs run in an in-process MiniCluster.
+   *
+   * @param parallelism default operator parallelism (also the number of task slots)
+   * @param webUi whether to serve the Flink web UI
+   * @param webPort first port to try for the web UI
+   */
+  public static StreamExecutionEnvironment environment(
+      int parallelism, boolean webUi, int webPort) {
+    if (parallelism <= 0) {
+      throw new IllegalArgumentException("parallelism must be > 0, got " + parallelism);
+    }
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.ADDRESS, "127.0.0.1");
+    conf.set(RestOptions.BIND_PORT, webPort + "-" + Math.max(webPort, 8099));
+    conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+    StreamExecutionEnvironment env =
+        webUi
+            ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf)
+            : StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+    env.setParallelism(parallelism);
+    return env;
+  }
+}

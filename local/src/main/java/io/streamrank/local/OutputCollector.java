@@ -1,0 +1,152 @@
+package io.streamrank.local;
+
+import io.streamrank.schemas.DeadLetter;
+import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads what the scoring job wrote — {@code predictions} and {@code dead-letters}, committed
+ * transactions only — and keeps the account: which event ids came out and how often, model versions
+ * in order of appearance, processing latencies, and scores to compare with labels. Runs on its own
+ * thread; the getters are safe to call from another.
+ */
+public final class OutputCollector implements Runnable, AutoCloseable {
+  private final Topics topics;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Map<String, Integer> seen = new HashMap<>();
+  private final Map<String, Float> scores = new HashMap<>();
+  private final Set<String> versions = new LinkedHashSet<>();
+  private final List<DeadLetter> deadLetters = new ArrayList<>();
+  private long[] latencies = new long[1024];
+  private long predictions;
+  private long duplicates;
+  private long undecodable;
+  private volatile boolean running = true;
+
+  public OutputCollector(String bootstrapServers, Topics topics) {
+    this.topics = topics;
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamrank-output-collector-" + System.nanoTime());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(topics.predictions().name(), topics.deadLetters().name()));
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          accept(r);
+        }
+      }
+    } catch (org.apache.kafka.common.errors.WakeupException e) {
+      // close() woke the poll: the loop is over.
+      running = false;
+    } finally {
+      consumer.close();
+    }
+  }
+
+  private synchronized void accept(ConsumerRecord<byte[], byte[]> r) {
+    if (r.topic().equals(topics.predictions().name())) {
+      var d = topics.predictions().codec().decode(r.value());
+      if (!d.isOk()) {
+        undecodable++;
+        return;
+      }
+      Prediction p = d.value();
+      predictions++;
+      count(p.getEventId());
+      scores.put(p.getEventId(), p.getScore());
+      versions.add(p.getModelVersion());
+      if (predictions > latencies.length) {
+        latencies = Arrays.copyOf(latencies, latencies.length * 2);
+      }
+      latencies[(int) predictions - 1] = p.getScoredTime() - p.getIngestTime();
+    } else {
+      var d = topics.deadLetters().codec().decode(r.value());
+      if (!d.isOk()) {
+        undecodable++;
+        return;
+      }
+      deadLetters.add(d.value());
+    }
+  }
+
+  private void count(String eventId) {
+    if (seen.merge(eventId, 1, Integer::sum) > 1) {
+      duplicates++;
+    }
+  }
+
+  public synchronized long predictions() {
+    return predictions;
+  }
+
+  public synchronized long deadLetterCount() {
+    return deadLetters.size();
+  }
+
+  /** Outputs that could not be decoded; should always be zero. */
+  public synchronized long undecodable() {
+    return undecodable;
+  }
+
+  /** Event ids that came out more than once. */
+  public synchronized long duplicates() {
+    return duplicates;
+  }
+
+  public synchronized List<DeadLetter> deadLetters() {
+    return List.copyOf(deadLetters);
+  }
+
+  /** Model versions in the order they first appeared. */
+  public synchronized List<String> versions() {
+    return List.copyOf(versions);
+  }
+
+  /** How many times each event id came out as a prediction. */
+  public synchronized Map<String, Integer> predictionCounts() {
+    return Map.copyOf(seen);
+  }
+
+  /** The score each event got. */
+  public synchronized Map<String, Float> scores() {
+    return Map.copyOf(scores);
+  }
+
+  /** The {@code q}-quantile (0..1) of processing latency in ms, or 0 before any prediction. */
+  public synchronized long latencyQuantile(double q) {
+    if (predictions == 0) {
+      return 0;
+    }
+    long[] sorted = Arrays.copyOf(latencies, (int) predictions);
+    Arrays.sort(sorted);
+    int index = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+    return sorted[Math.max(0, index)];
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+  }
+}
