@@ -272,7 +272,10 @@ public final class ModelConfig {
         case "num_features" -> b.numFeatures(num(e).intValue());
         default ->
             throw new IllegalArgumentException(
-                "unknown hyperparameter '" + e.getKey() + "', expected one of " + defaults().toMap().keySet());
+                "unknown hyperparameter '"
+                    + e.getKey()
+                    + "', expected one of "
+                    + defaults().toMap().keySet());
       }
     }
     return b.build();
@@ -429,7 +432,8 @@ public final class ModelConfig {
       }
       require(finiteNonNegative(l2Dense), "l2Dense must be finite and >= 0, got " + l2Dense);
       require(
-          finiteNonNegative(l2Embedding), "l2Embedding must be finite and >= 0, got " + l2Embedding);
+          finiteNonNegative(l2Embedding),
+          "l2Embedding must be finite and >= 0, got " + l2Embedding);
       require(finiteNonNegative(l2Bias), "l2Bias must be finite and >= 0, got " + l2Bias);
       require(
           learningRate > 0 && Float.isFinite(learningRate),

@@ -1,0 +1,292 @@
+package io.streamrank.model;
+
+import io.streamrank.datasets.Rating;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a {@link RankingModel} with minibatch SGD (Adam or Adagrad), L2, a per-epoch learning-rate
+ * decay and early stopping on validation RMSE (the best weights are restored).
+ *
+ * <p>Every core is used through synchronous data parallelism (see {@code TrainingEngine}): the same
+ * seed and the same {@link ModelConfig#threads()} give bit-identical weights. The vocabularies are
+ * the users and movies of the training rows, in ascending id order.
+ */
+public final class Trainer {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+  private static final float INIT_EMBEDDING = 0.05f;
+
+  /** Trains without extra features ({@link ModelConfig#numFeatures()} must be 0). */
+  public RankingModel train(
+      List<Rating> train, List<Rating> valid, ModelConfig cfg, TrainingListener listener) {
+    return train(train, null, valid, null, cfg, listener);
+  }
+
+  /**
+   * Trains with per-row features.
+   *
+   * @param trainFeatures one array of {@link ModelConfig#numFeatures()} values per training row,
+   *     null when there are no features
+   * @param validFeatures the same for the validation rows
+   * @param listener called after every epoch, may stop training
+   */
+  public RankingModel train(
+      List<Rating> train,
+      float[][] trainFeatures,
+      List<Rating> valid,
+      float[][] validFeatures,
+      ModelConfig cfg,
+      TrainingListener listener) {
+    Objects.requireNonNull(cfg, "cfg");
+    Objects.requireNonNull(listener, "listener");
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException("no training rows");
+    }
+    int f = cfg.numFeatures();
+    float[] trainF = packFeatures(trainFeatures, train.size(), f, "trainFeatures");
+    float[] validF = packFeatures(validFeatures, valid.size(), f, "validFeatures");
+
+    Vocabulary users =
+        Vocabulary.of(train.stream().mapToLong(Rating::userId).distinct().sorted().toArray());
+    Vocabulary movies =
+        Vocabulary.of(train.stream().mapToLong(Rating::movieId).distinct().sorted().toArray());
+    int n = train.size();
+    int[] uRows = new int[n];
+    int[] mRows = new int[n];
+    float[] labels = new float[n];
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      Rating r = train.get(i);
+      uRows[i] = users.row(r.userId());
+      mRows[i] = movies.row(r.movieId());
+      labels[i] = r.rating();
+      sum += r.rating();
+    }
+    float mean = (float) (sum / n);
+    ModelWeights w = ModelWeights.zeros(cfg, users.size(), movies.size(), mean);
+    initialise(w, cfg.seed());
+
+    int nv = valid.size();
+    int[] vu = new int[nv];
+    int[] vm = new int[nv];
+    float[] vy = new float[nv];
+    for (int i = 0; i < nv; i++) {
+      Rating r = valid.get(i);
+      vu[i] = users.row(r.userId());
+      vm[i] = movies.row(r.movieId());
+      vy[i] = r.rating();
+    }
+
+    int threads = cfg.threads();
+    ExecutorService pool =
+        threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemons()) : null;
+    try {
+      TrainingEngine engine = new TrainingEngine(cfg, w, pool);
+      ModelWeights best = null;
+      double bestValid = Double.POSITIVE_INFINITY;
+      int bad = 0;
+      SplittableRandom rng = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
+      int[] perm = new int[n];
+      for (int i = 0; i < n; i++) {
+        perm[i] = i;
+      }
+      int bs = cfg.batchSize();
+      int[] bu = new int[bs];
+      int[] bm = new int[bs];
+      float[] by = new float[bs];
+      float[] bf = f > 0 ? new float[bs * f] : null;
+      float oov = cfg.oovRate();
+      for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+        long start = System.nanoTime();
+        float lr = (float) (cfg.learningRate() * Math.pow(cfg.lrDecay(), epoch));
+        shuffle(perm, rng);
+        double sq = 0;
+        for (int lo = 0; lo < n; lo += bs) {
+          int b = Math.min(bs, n - lo);
+          for (int e = 0; e < b; e++) {
+            int row = perm[lo + e];
+            bu[e] = oov > 0 && rng.nextFloat() < oov ? 0 : uRows[row];
+            bm[e] = oov > 0 && rng.nextFloat() < oov ? 0 : mRows[row];
+            by[e] = labels[row];
+            if (f > 0) {
+              System.arraycopy(trainF, row * f, bf, e * f, f);
+            }
+          }
+          sq += engine.computeGradients(bu, bm, by, bf, b);
+          engine.step(lr);
+        }
+        double trainRmse = Math.sqrt(sq / n);
+        double validRmse = nv == 0 ? Double.NaN : rmse(w, vu, vm, vy, validF, pool, threads);
+        LOG.debug(
+            "epoch {} lr {} train rmse {} valid rmse {} in {} ms",
+            epoch + 1,
+            lr,
+            trainRmse,
+            validRmse,
+            (System.nanoTime() - start) / 1_000_000);
+        if (!Double.isFinite(trainRmse)) {
+          throw new IllegalStateException(
+              "training diverged at epoch "
+                  + (epoch + 1)
+                  + " (train RMSE "
+                  + trainRmse
+                  + "); lower learningRate");
+        }
+        boolean goOn = listener.onEpoch(epoch + 1, trainRmse, validRmse);
+        if (nv > 0) {
+          if (validRmse < bestValid) {
+            bestValid = validRmse;
+            bad = 0;
+            if (best == null) {
+              best = w.deepCopy();
+            } else {
+              best.copyFrom(w);
+            }
+          } else if (++bad >= cfg.patience()) {
+            break;
+          }
+        }
+        if (!goOn) {
+          break;
+        }
+      }
+      if (best != null) {
+        w.copyFrom(best);
+      }
+      return new RankingModel(cfg, users, movies, w);
+    } finally {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private static float[] packFeatures(float[][] rows, int n, int f, String name) {
+    if (f == 0) {
+      if (rows != null && rows.length > 0 && rows[0] != null && rows[0].length > 0) {
+        throw new IllegalArgumentException(name + " given but numFeatures is 0");
+      }
+      return null;
+    }
+    if (rows == null || rows.length != n) {
+      throw new IllegalArgumentException(
+          name
+              + " must have one row per rating ("
+              + n
+              + "), got "
+              + (rows == null ? "null" : rows.length));
+    }
+    float[] packed = new float[n * f];
+    for (int i = 0; i < n; i++) {
+      if (rows[i] == null || rows[i].length != f) {
+        throw new IllegalArgumentException(
+            name
+                + "["
+                + i
+                + "] must have "
+                + f
+                + " values, got "
+                + (rows[i] == null ? "null" : rows[i].length));
+      }
+      System.arraycopy(rows[i], 0, packed, i * f, f);
+    }
+    return packed;
+  }
+
+  /** Keras-like initialisation: uniform embeddings, Glorot-uniform kernels, zero biases. */
+  static void initialise(ModelWeights w, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    uniform(w.userFactors, INIT_EMBEDDING, rng);
+    uniform(w.movieFactors, INIT_EMBEDDING, rng);
+    if (!w.sharedEmbeddings()) {
+      uniform(w.userMlp, INIT_EMBEDDING, rng);
+      uniform(w.movieMlp, INIT_EMBEDDING, rng);
+    }
+    for (int l = 0; l < w.kernels.length; l++) {
+      float limit = (float) Math.sqrt(6.0 / (w.layerIn[l] + w.layerOut[l]));
+      uniform(w.kernels[l], limit, rng);
+    }
+  }
+
+  private static void uniform(float[] a, float limit, SplittableRandom rng) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) ((rng.nextDouble() * 2 - 1) * limit);
+    }
+  }
+
+  private static void shuffle(int[] a, SplittableRandom rng) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  private static double rmse(
+      ModelWeights w,
+      int[] u,
+      int[] m,
+      float[] y,
+      float[] features,
+      ExecutorService pool,
+      int threads) {
+    int n = y.length;
+    int chunks = pool == null ? 1 : Math.min(threads, Math.max(1, n / 1024));
+    double[] partial = new double[chunks];
+    List<Future<?>> futures = new ArrayList<>();
+    for (int c = 1; c < chunks; c++) {
+      int lo = (int) ((long) n * c / chunks);
+      int hi = (int) ((long) n * (c + 1) / chunks);
+      int idx = c;
+      futures.add(pool.submit(() -> partial[idx] = squaredError(w, u, m, y, features, lo, hi)));
+    }
+    partial[0] = squaredError(w, u, m, y, features, 0, (int) ((long) n / chunks));
+    for (Future<?> fu : futures) {
+      try {
+        fu.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("validation interrupted", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a validation worker failed", e.getCause());
+      }
+    }
+    double sq = 0;
+    for (double p : partial) {
+      sq += p;
+    }
+    return Math.sqrt(sq / n);
+  }
+
+  private static double squaredError(
+      ModelWeights w, int[] u, int[] m, float[] y, float[] features, int lo, int hi) {
+    Net.Scratch s = new Net.Scratch(w);
+    int f = w.numFeatures;
+    double sq = 0;
+    for (int i = lo; i < hi; i++) {
+      double err = Net.score(w, u[i], m[i], features, i * f, s) - y[i];
+      sq += err * err;
+    }
+    return sq;
+  }
+
+  private static ThreadFactory daemons() {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "streamrank-trainer-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
