@@ -1,0 +1,125 @@
+package io.streamrank.model.registry;
+
+import io.streamrank.datasets.Rating;
+import io.streamrank.model.Metrics;
+import io.streamrank.model.RankingModel;
+import io.streamrank.model.onnx.ModelSignature;
+import io.streamrank.model.onnx.SharedScorers;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Builds the manifest of a trained model: histograms, golden set, signature, checksum. */
+public final class Bundles {
+  /** Rows in a golden set. */
+  public static final int GOLDEN_ROWS = 64;
+
+  /** Edges of the prediction histogram: 20 bins of 0.25 from 0.5 to 5.5. */
+  public static final double[] PREDICTION_EDGES = Histogram.edges(0.5, 5.5, 20);
+
+  /** Edges of the rating histogram: 10 bins of 0.5 centred on the half-star ratings 0.5..5. */
+  public static final double[] RATING_EDGES = Histogram.edges(0.25, 5.25, 10);
+
+  private Bundles() {}
+
+  /**
+   * The manifest of a model exported as {@code onnx}.
+   *
+   * @param valid validation rows: prediction and rating histograms and most golden rows come from
+   *     them (the rest exercise unknown ids)
+   * @param validFeatures one feature array per validation row, null without features
+   * @param window event-time range of the training data
+   * @param metrics offline metrics; non-finite values are left out
+   */
+  public static Manifest manifest(
+      RankingModel model,
+      byte[] onnx,
+      String version,
+      String parentVersion,
+      Manifest.DataWindow window,
+      Map<String, Double> metrics,
+      List<Rating> valid,
+      float[][] validFeatures) {
+    Map<String, Double> finite = new LinkedHashMap<>();
+    metrics.forEach(
+        (k, v) -> {
+          if (v != null && Double.isFinite(v)) {
+            finite.put(k, v);
+          }
+        });
+    Map<String, Histogram> histograms = new LinkedHashMap<>();
+    float[] predictions = Metrics.predict(model, valid, validFeatures);
+    histograms.put(
+        Manifest.PREDICTION_HISTOGRAM,
+        Histogram.of(predictions, predictions.length, PREDICTION_EDGES));
+    float[] ratings = Metrics.labels(valid);
+    histograms.put(Manifest.RATING_HISTOGRAM, Histogram.of(ratings, ratings.length, RATING_EDGES));
+    return new Manifest(
+        Manifest.FORMAT_VERSION,
+        version,
+        parentVersion,
+        Instant.now().toString(),
+        window,
+        model.config().toMap(),
+        finite,
+        histograms,
+        SharedScorers.sha256(onnx),
+        onnx.length,
+        ModelSignature.expected(model.numFeatures()),
+        golden(model, valid, validFeatures, model.config().seed()));
+  }
+
+  /**
+   * {@value #GOLDEN_ROWS} rows with the Java model's scores: sampled validation rows (or synthetic
+   * known ids when there are none) plus unknown, negative and out-of-range ids.
+   */
+  public static List<GoldenRow> golden(
+      RankingModel model, List<Rating> rows, float[][] features, long seed) {
+    int f = model.numFeatures();
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<long[]> ids = new ArrayList<>();
+    List<float[]> feats = new ArrayList<>();
+    long[] users = model.users().ids();
+    long[] movies = model.movies().ids();
+    long unknownUser = model.users().maxId() + 1;
+    long unknownMovie = model.movies().maxId() + 1;
+    long[][] odd = {
+      {unknownUser, movies.length > 0 ? movies[0] : 0},
+      {users.length > 0 ? users[0] : 0, unknownMovie},
+      {unknownUser, unknownMovie},
+      {-1, -1},
+      {Long.MAX_VALUE, Long.MIN_VALUE},
+      {0, 0},
+      {unknownUser + 1_000_000, movies.length > 0 ? movies[movies.length - 1] : 0},
+      {users.length > 0 ? users[users.length - 1] : 0, -7}
+    };
+    for (long[] o : odd) {
+      ids.add(o);
+      feats.add(new float[f]);
+    }
+    while (ids.size() < GOLDEN_ROWS) {
+      if (!rows.isEmpty()) {
+        int i = rng.nextInt(rows.size());
+        ids.add(new long[] {rows.get(i).userId(), rows.get(i).movieId()});
+        feats.add(f > 0 ? features[i].clone() : new float[0]);
+      } else {
+        ids.add(
+            new long[] {
+              users.length > 0 ? users[rng.nextInt(users.length)] : 0,
+              movies.length > 0 ? movies[rng.nextInt(movies.length)] : 0
+            });
+        feats.add(new float[f]);
+      }
+    }
+    List<GoldenRow> out = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      long[] um = ids.get(i);
+      float[] x = feats.get(i);
+      out.add(new GoldenRow(um[0], um[1], x, model.predict(um[0], um[1], f > 0 ? x : null)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,205 @@
+package io.streamrank.model.registry;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.streamrank.model.ModelConfig;
+import io.streamrank.model.onnx.ModelSignature;
+import io.streamrank.model.onnx.ModelValidationException;
+import io.streamrank.model.onnx.OnnxScorer;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A bundle's {@code manifest.json}: everything the serving side needs to trust, monitor and gate a
+ * model version without re-reading the training data.
+ *
+ * @param formatVersion manifest format, currently {@value #FORMAT_VERSION}
+ * @param version the model version (also the bundle directory's name)
+ * @param parentVersion the version this one was retrained from, null for the first
+ * @param createdAt ISO-8601 instant the bundle was built
+ * @param dataWindow event-time range of the ratings trained on
+ * @param hyperparameters {@link ModelConfig#toMap()}
+ * @param metrics offline metrics, e.g. {@code valid_rmse}, {@code test_rmse}, {@code test_ndcg10}
+ * @param referenceHistograms reference distributions for drift monitors, by name (at least {@value
+ *     #PREDICTION_HISTOGRAM})
+ * @param modelSha256 hex sha256 of {@code model.onnx}
+ * @param modelSizeBytes size of {@code model.onnx}
+ * @param signature the model's inputs and outputs
+ * @param golden rows with expected scores, checked before a hot swap
+ */
+public record Manifest(
+    @JsonProperty("format_version") int formatVersion,
+    @JsonProperty("version") String version,
+    @JsonProperty("parent_version") String parentVersion,
+    @JsonProperty("created_at") String createdAt,
+    @JsonProperty("data_window") DataWindow dataWindow,
+    @JsonProperty("hyperparameters") Map<String, Object> hyperparameters,
+    @JsonProperty("metrics") Map<String, Double> metrics,
+    @JsonProperty("reference_histograms") Map<String, Histogram> referenceHistograms,
+    @JsonProperty("model_sha256") String modelSha256,
+    @JsonProperty("model_size_bytes") long modelSizeBytes,
+    @JsonProperty("signature") ModelSignature signature,
+    @JsonProperty("golden") List<GoldenRow> golden) {
+
+  /** The manifest format this code writes. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** Name of the histogram of predicted scores on validation rows. */
+  public static final String PREDICTION_HISTOGRAM = "prediction";
+
+  /** Name of the histogram of validation ratings. */
+  public static final String RATING_HISTOGRAM = "rating";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * Event-time range of the training data.
+   *
+   * @param start ISO-8601 instant of the earliest rating
+   * @param end ISO-8601 instant of the latest rating
+   */
+  public record DataWindow(@JsonProperty("start") String start, @JsonProperty("end") String end) {
+    /** The window between two epoch-second timestamps. */
+    public static DataWindow ofEpochSeconds(long start, long end) {
+      return new DataWindow(
+          Instant.ofEpochSecond(start).toString(), Instant.ofEpochSecond(end).toString());
+    }
+  }
+
+  /** Copies the collections and checks the required fields. */
+  public Manifest {
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(signature, "signature");
+    hyperparameters =
+        hyperparameters == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
+    metrics =
+        metrics == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    referenceHistograms =
+        referenceHistograms == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(referenceHistograms));
+    golden = golden == null ? List.of() : List.copyOf(golden);
+  }
+
+  /** This manifest describing the given model file. */
+  public Manifest withModel(String sha256, long sizeBytes) {
+    return new Manifest(
+        formatVersion,
+        version,
+        parentVersion,
+        createdAt,
+        dataWindow,
+        hyperparameters,
+        metrics,
+        referenceHistograms,
+        sha256,
+        sizeBytes,
+        signature,
+        golden);
+  }
+
+  /** The JSON text, UTF-8. */
+  public byte[] toJson() {
+    try {
+      return JSON.writeValueAsBytes(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write manifest " + version + " as JSON", e);
+    }
+  }
+
+  /**
+   * The manifest as a JSON tree read back from {@link #toJson()}, so two manifests with the same
+   * content compare equal whether built in memory or parsed.
+   */
+  public JsonNode toJsonTree() {
+    try {
+      return JSON.readTree(toJson());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot re-read manifest " + version + " as JSON", e);
+    }
+  }
+
+  /**
+   * Parses {@code manifest.json}.
+   *
+   * @throws IOException when the text is not a manifest
+   */
+  public static Manifest fromJson(byte[] json) throws IOException {
+    return JSON.readValue(json, Manifest.class);
+  }
+
+  /** The hyperparameters as a configuration. */
+  public ModelConfig config() {
+    return ModelConfig.fromMap(hyperparameters);
+  }
+
+  /**
+   * Scores the golden rows with a scorer and checks every score is finite and within {@code
+   * tolerance} of the expected one.
+   *
+   * @return the largest absolute difference
+   * @throws ModelValidationException naming the first bad row
+   */
+  public double checkGolden(OnnxScorer scorer, float tolerance) {
+    int n = golden.size();
+    if (n == 0) {
+      return 0;
+    }
+    int f = scorer.numFeatures();
+    long[] users = new long[n];
+    long[] movies = new long[n];
+    float[] features = f > 0 ? new float[n * f] : null;
+    for (int i = 0; i < n; i++) {
+      GoldenRow g = golden.get(i);
+      users[i] = g.userId();
+      movies[i] = g.movieId();
+      if (f > 0) {
+        float[] gf = g.features();
+        if (gf.length != f) {
+          throw new ModelValidationException(
+              "golden row " + i + " has " + gf.length + " features, the model expects " + f);
+        }
+        System.arraycopy(gf, 0, features, i * f, f);
+      }
+    }
+    float[] out = new float[n];
+    scorer.score(users, movies, features, n, out);
+    double max = 0;
+    for (int i = 0; i < n; i++) {
+      double diff = Math.abs((double) out[i] - golden.get(i).expected());
+      if (!Float.isFinite(out[i]) || !(diff <= tolerance)) {
+        throw new ModelValidationException(
+            "golden row "
+                + i
+                + " (user "
+                + users[i]
+                + ", movie "
+                + movies[i]
+                + "): expected "
+                + golden.get(i).expected()
+                + " within "
+                + tolerance
+                + ", ONNX Runtime gave "
+                + out[i]);
+      }
+      max = Math.max(max, diff);
+    }
+    return max;
+  }
+}
