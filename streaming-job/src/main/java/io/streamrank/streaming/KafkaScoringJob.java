@@ -4,12 +4,12 @@ import io.streamrank.schemas.AvroSerialization;
 import io.streamrank.schemas.DeadLetter;
 import io.streamrank.schemas.DeadLetterDeserializationSchema;
 import io.streamrank.schemas.Event;
+import io.streamrank.schemas.Prediction;
 import io.streamrank.schemas.RecordValidator;
 import io.streamrank.schemas.Topic;
 import io.streamrank.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
-import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -19,6 +19,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
+import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
@@ -27,6 +28,52 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class KafkaScoringJob {
   private KafkaScoringJob() {}
+
+  /**
+   * Runs the job on a Flink cluster: {@code flink run -c io.streamrank.streaming.KafkaScoringJob
+   * streamrank.jar --streamrank.kafka.bootstrap-servers host:9092 --streamrank.model.registry
+   * s3://bucket/registry ...}; every option of {@link ScoringOptions} may be given this way.
+   */
+  public static void main(String[] args) throws Exception {
+    Configuration conf = parseArgs(args);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    configure(env, conf);
+    create(conf, RegistryModelProvider.fromConfig(conf)).execute(env);
+  }
+
+  /**
+   * Parses {@code --key value} pairs into a configuration.
+   *
+   * @throws IllegalArgumentException naming an argument without a value or an unknown key
+   */
+  static Configuration parseArgs(String[] args) {
+    java.util.Map<String, String> known = new java.util.HashMap<>();
+    for (var f : ScoringOptions.class.getFields()) {
+      try {
+        if (f.get(null) instanceof org.apache.flink.configuration.ConfigOption<?> o) {
+          known.put(o.key(), o.key());
+        }
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException("cannot read option " + f.getName(), e);
+      }
+    }
+    java.util.Map<String, String> values = new java.util.HashMap<>();
+    for (int i = 0; i < args.length; i += 2) {
+      String key = args[i].startsWith("--") ? args[i].substring(2) : args[i];
+      if (!known.containsKey(key)) {
+        throw new IllegalArgumentException(
+            "unknown setting '"
+                + args[i]
+                + "', expected one of "
+                + new java.util.TreeSet<>(known.keySet()));
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("setting " + key + " has no value");
+      }
+      values.put(key, args[i + 1]);
+    }
+    return Configuration.fromMap(values);
+  }
 
   /** The job over the configured Kafka topics, serving the model the provider opens. */
   public static ScoringJob create(Configuration conf, ModelProvider model) {
@@ -46,11 +93,15 @@ public final class KafkaScoringJob {
             .build();
     return new ScoringJob(
         source,
-        sink(conf, topics.predictions(), p -> Long.toString(p.getUserId()), "predictions"),
-        sink(conf, topics.deadLetters(), d -> d.getSourceTopic(), "dead-letters"),
+        sink(conf, topics.predictions(), KafkaScoringJob::userKey, "predictions"),
+        sink(conf, topics.deadLetters(), DeadLetter::getSourceTopic, "dead-letters"),
         model,
         conf.get(ScoringOptions.BATCH_SIZE),
         conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis());
+  }
+
+  private static String userKey(Prediction p) {
+    return Long.toString(p.getUserId());
   }
 
   /** Applies the job's checkpointing settings to an environment. */
@@ -59,7 +110,7 @@ public final class KafkaScoringJob {
   }
 
   private static <T extends SpecificRecordBase> KafkaSink<T> sink(
-      Configuration conf, Topic<T> topic, Function<T, String> key, String name) {
+      Configuration conf, Topic<T> topic, SerializableFunction<T, String> key, String name) {
     boolean exactlyOnce = conf.get(ScoringOptions.EXACTLY_ONCE);
     Properties producer = new Properties();
     producer.setProperty(

@@ -1,0 +1,276 @@
+package io.streamrank.local;
+
+import io.streamrank.datasets.DriftScenario;
+import io.streamrank.datasets.MovieLens;
+import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.RatingData;
+import io.streamrank.datasets.Split;
+import io.streamrank.datasets.Splits;
+import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.schemas.Topics;
+import io.streamrank.streaming.KafkaScoringJob;
+import io.streamrank.streaming.ModelProvider;
+import io.streamrank.streaming.ScoringOptions;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * {@code ./streamrank demo}: the whole system in one process. Starts a KRaft broker, trains an
+ * initial model on the first 60% of the time range, publishes it to a registry, runs the scoring
+ * job in a Flink MiniCluster, replays the remaining 40% as a live stream, reads every output back
+ * and accounts for every event.
+ */
+public final class Demo {
+  /**
+   * Demo settings.
+   *
+   * @param data a MovieLens directory, or null for the synthetic generator
+   * @param synthetic generator options when {@code data} is null
+   * @param rate events per second, 0 for as fast as possible
+   * @param partitions partitions of events/ratings/predictions
+   * @param parallelism Flink parallelism
+   * @param batchSize scoring micro-batch size
+   * @param flushMs scoring flush interval
+   * @param corrupt corrupt records to mix into the stream (they must come out as dead letters)
+   * @param webUi serve the Flink web UI
+   * @param webPort first port to try for the web UI
+   * @param registry registry directory; a temporary one when null
+   * @param drainTimeout how long to wait for outputs after the replay ends
+   * @param summary where to write the JSON summary, or null
+   */
+  public record Settings(
+      Path data,
+      SyntheticGenerator.Options synthetic,
+      double rate,
+      int partitions,
+      int parallelism,
+      int batchSize,
+      long flushMs,
+      int corrupt,
+      boolean webUi,
+      int webPort,
+      Path registry,
+      Duration drainTimeout,
+      Path summary) {}
+
+  private final PrintStream out;
+
+  public Demo(PrintStream out) {
+    this.out = out;
+  }
+
+  /** Runs the demo and returns its summary. */
+  public DemoSummary run(Settings s) throws Exception {
+    long start = System.nanoTime();
+    RatingData data =
+        s.data() != null
+            ? MovieLens.load(s.data())
+            : new SyntheticGenerator(s.synthetic()).generate();
+    if (!data.malformed().isEmpty()) {
+      out.printf(
+          "%d malformed lines skipped, first: %s%n",
+          data.malformed().size(), data.malformed().get(0));
+    }
+    Split split = Splits.byTime(data.ratings(), 0.5, 0.6);
+    List<Rating> history = new ArrayList<>(split.train());
+    List<Rating> live = split.test();
+    out.printf(
+        "data: %s%n  %,d ratings: train on the first 60%% of the time range (%,d, of which %,d"
+            + " for early stopping), replay the last 40%% (%,d)%n",
+        data.source(),
+        data.ratings().size(),
+        history.size() + split.valid().size(),
+        split.valid().size(),
+        live.size());
+
+    Path registry =
+        s.registry() != null ? s.registry() : Files.createTempDirectory("streamrank-registry-");
+    InitialModel.Trained model =
+        InitialModel.trainAndPublish(history, split.valid(), registry, out);
+
+    Topics topics = Topics.defaults();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(topics, s.partitions());
+      Configuration conf = new Configuration();
+      conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      conf.set(ScoringOptions.BATCH_SIZE, s.batchSize());
+      conf.set(ScoringOptions.FLUSH_INTERVAL, Duration.ofMillis(s.flushMs()));
+      conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
+      ModelProvider provider = model.provider();
+      StreamExecutionEnvironment env =
+          LocalFlink.environment(s.parallelism(), s.webUi(), s.webPort());
+      KafkaScoringJob.configure(env, conf);
+      KafkaScoringJob.create(conf, provider).build(env);
+      JobClient job = env.executeAsync("streamrank scoring");
+      if (s.webUi()) {
+        out.printf("Flink web UI: http://127.0.0.1:%d (first free port from there)%n", s.webPort());
+      }
+      try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
+          ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics)) {
+        Thread reader = new Thread(collector, "streamrank-output-collector");
+        reader.setDaemon(true);
+        reader.start();
+        Progress progress = new Progress(out, replay, collector);
+        Thread ticker = new Thread(progress, "streamrank-progress");
+        ticker.setDaemon(true);
+        ticker.start();
+        long replayStart = System.nanoTime();
+        replay.replay(live, s.rate(), "ev-");
+        injectCorrupt(replay, s.corrupt());
+        replay.flush();
+        double replaySeconds = (System.nanoTime() - replayStart) / 1e9;
+        long sent = replay.sentSoFar();
+        long deadline = System.nanoTime() + s.drainTimeout().toNanos();
+        while (collector.predictions() + collector.deadLetterCount() < sent
+            && System.nanoTime() < deadline) {
+          checkJobAlive(job);
+          Thread.sleep(100);
+        }
+        progress.stop();
+        ticker.join();
+        job.cancel().get();
+        collector.close();
+        reader.join(10_000);
+        DemoSummary summary =
+            new DemoSummary(
+                sent,
+                collector.predictions(),
+                collector.deadLetterCount(),
+                collector.duplicates(),
+                collector.versions(),
+                collector.latencyQuantile(0.5),
+                collector.latencyQuantile(0.95),
+                collector.latencyQuantile(0.99),
+                rmse(live, collector.scores()),
+                (System.nanoTime() - start) / 1e9,
+                replaySeconds,
+                model.metrics());
+        report(summary, collector, s.summary());
+        return summary;
+      }
+    }
+  }
+
+  private static void checkJobAlive(JobClient job) throws Exception {
+    var status = job.getJobStatus().get();
+    if (status.isGloballyTerminalState()) {
+      job.getJobExecutionResult().get(); // throws with the job's failure cause
+      throw new IllegalStateException("scoring job ended early: " + status);
+    }
+  }
+
+  /** Random bytes and foreign records, as a misbehaving producer would write them. */
+  private static void injectCorrupt(ReplayProducer replay, int n) {
+    Random rnd = new Random(7);
+    for (int i = 0; i < n; i++) {
+      byte[] junk;
+      if (i % 2 == 0) {
+        junk = new byte[1 + rnd.nextInt(40)];
+        rnd.nextBytes(junk);
+      } else {
+        junk = ("not avro #" + i).getBytes(StandardCharsets.UTF_8);
+      }
+      replay.sendRawEvent("corrupt-" + i, junk);
+    }
+  }
+
+  private static double rmse(List<Rating> live, Map<String, Float> scores) {
+    double sum = 0;
+    long n = 0;
+    for (int i = 0; i < live.size(); i++) {
+      Float score = scores.get(ReplayProducer.eventId("ev-", i));
+      if (score != null) {
+        double d = score - live.get(i).rating();
+        sum += d * d;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : Math.sqrt(sum / n);
+  }
+
+  private void report(DemoSummary summary, OutputCollector collector, Path file) throws Exception {
+    out.println();
+    out.println("summary");
+    out.println(summary.toJson());
+    if (!collector.deadLetters().isEmpty()) {
+      var dl = collector.deadLetters().get(0);
+      out.printf(
+          "first dead letter: %s[%d]@%d: %s%n",
+          dl.getSourceTopic(), dl.getPartition(), dl.getOffset(), dl.getReason());
+    }
+    if (file != null) {
+      Files.writeString(file, summary.toJson());
+      out.println("summary written to " + file);
+    }
+    if (summary.lostOrDuplicated()) {
+      out.printf(
+          "FAILED: %d events in, %d predictions + %d dead letters out, %d duplicates%n",
+          summary.eventsIn(),
+          summary.predictionsOut(),
+          summary.deadLetters(),
+          summary.duplicates());
+    }
+  }
+
+  /** Prints one live line a second. */
+  private static final class Progress implements Runnable {
+    private final PrintStream out;
+    private final ReplayProducer replay;
+    private final OutputCollector collector;
+    private volatile boolean running = true;
+
+    Progress(PrintStream out, ReplayProducer replay, OutputCollector collector) {
+      this.out = out;
+      this.replay = replay;
+      this.collector = collector;
+    }
+
+    void stop() {
+      running = false;
+    }
+
+    @Override
+    public void run() {
+      long last = 0;
+      long lastTime = System.nanoTime();
+      while (running) {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        long now = System.nanoTime();
+        long done = collector.predictions();
+        List<String> versions = collector.versions();
+        out.printf(
+            "\rsent %,9d | predictions %,9d | %,7.0f ev/s | dead letters %,4d | p99 %4d ms | model %s   ",
+            replay.sentSoFar(),
+            done,
+            (done - last) / ((now - lastTime) / 1e9),
+            collector.deadLetterCount(),
+            collector.latencyQuantile(0.99),
+            versions.isEmpty() ? "-" : versions.get(versions.size() - 1));
+        out.flush();
+        last = done;
+        lastTime = now;
+      }
+      out.println();
+    }
+  }
+
+  /** Parses a drift scenario name for the command line. */
+  static DriftScenario scenario(String name) {
+    return DriftScenario.parse(name);
+  }
+}

@@ -1,0 +1,246 @@
+package io.streamrank.local;
+
+import io.streamrank.datasets.DriftScenario;
+import io.streamrank.datasets.MovieLens;
+import io.streamrank.datasets.RatingData;
+import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code streamrank} command line. */
+@Command(
+    name = "streamrank",
+    mixinStandardHelpOptions = true,
+    version = "streamrank 0.1.0",
+    description = {
+      "Live ranking on Flink and Kafka with ONNX Runtime.",
+      "Run a command with --help for its options."
+    },
+    subcommands = {
+      StreamrankCli.DemoCommand.class,
+      TrainCommand.class,
+      StreamrankCli.ReplayCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class StreamrankCli implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(System.out);
+    return 2;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with streamrank's error handling: bad options name the option, exit 2. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new StreamrankCli());
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof IllegalArgumentException) {
+            commandLine.getErr().println("streamrank: " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        });
+    return cl;
+  }
+
+  /** Options that pick the data: a MovieLens directory or the synthetic generator. */
+  static final class DataOptions {
+    @Option(
+        names = "--data",
+        paramLabel = "DIR",
+        description =
+            "MovieLens directory (100k u.data, 1M/10M ratings.dat, latest/25M/32M ratings.csv)."
+                + " Default: the built-in synthetic generator.")
+    Path data;
+
+    @Option(
+        names = "--synthetic-ratings",
+        defaultValue = "100000",
+        description = "Ratings the synthetic generator makes (default: ${DEFAULT-VALUE}).")
+    int syntheticRatings;
+
+    @Option(
+        names = "--scenario",
+        defaultValue = "none",
+        description =
+            "Synthetic drift scenario: none, taste-shift, new-movies, new-users (default: ${DEFAULT-VALUE}).")
+    String scenario;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "42",
+        description = "Synthetic generator seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    SyntheticGenerator.Options synthetic() {
+      return SyntheticGenerator.Options.defaults()
+          .withRatings(syntheticRatings)
+          .withScenario(DriftScenario.parse(scenario))
+          .withSeed(seed);
+    }
+
+    RatingData load() {
+      return data != null ? MovieLens.load(data) : new SyntheticGenerator(synthetic()).generate();
+    }
+  }
+
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Everything in one process: a KRaft Kafka broker, a Flink MiniCluster (web UI on"
+            + " 127.0.0.1:8081), an initial model trained on the first 60% of the time range,"
+            + " the scoring job, and a replay of the last 40% as a live stream.",
+        "Prints a live progress line and a summary; exits 1 if any event was lost or duplicated."
+      })
+  static final class DemoCommand implements Callable<Integer> {
+    @CommandLine.Mixin DataOptions data = new DataOptions();
+
+    @Option(
+        names = "--rate",
+        defaultValue = "0",
+        description = "Events per second; 0 = as fast as possible (default).")
+    double rate;
+
+    @Option(
+        names = "--partitions",
+        defaultValue = "2",
+        description = "Topic partitions (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
+        names = "--parallelism",
+        defaultValue = "2",
+        description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(
+        names = "--batch-size",
+        defaultValue = "256",
+        description = "Scoring micro-batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(
+        names = "--flush-ms",
+        defaultValue = "20",
+        description = "Longest wait for a micro-batch to fill, ms (default: ${DEFAULT-VALUE}).")
+    long flushMs;
+
+    @Option(
+        names = "--corrupt",
+        defaultValue = "20",
+        description =
+            "Corrupt records mixed into the stream; each must come out as a dead letter (default: ${DEFAULT-VALUE}).")
+    int corrupt;
+
+    @Option(names = "--no-web-ui", description = "Do not serve the Flink web UI.")
+    boolean noWebUi;
+
+    @Option(
+        names = "--web-port",
+        defaultValue = "8081",
+        description =
+            "Flink web UI port; the next free one up to 8099 when taken (default: ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @Option(
+        names = "--registry",
+        paramLabel = "DIR",
+        description = "Model registry directory (default: a temporary one).")
+    Path registry;
+
+    @Option(names = "--summary", paramLabel = "FILE", description = "Write the summary as JSON.")
+    Path summary;
+
+    @Option(
+        names = "--drain-timeout",
+        defaultValue = "120",
+        description = "Seconds to wait for outputs after the replay (default: ${DEFAULT-VALUE}).")
+    long drainSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      require(partitions > 0, "--partitions must be > 0");
+      require(parallelism > 0, "--parallelism must be > 0");
+      require(batchSize > 0, "--batch-size must be > 0");
+      require(flushMs > 0, "--flush-ms must be > 0");
+      require(corrupt >= 0, "--corrupt must be >= 0");
+      require(rate >= 0, "--rate must be >= 0");
+      DemoSummary s =
+          new Demo(System.out)
+              .run(
+                  new Demo.Settings(
+                      data.data,
+                      data.synthetic(),
+                      rate,
+                      partitions,
+                      parallelism,
+                      batchSize,
+                      flushMs,
+                      corrupt,
+                      !noWebUi,
+                      webPort,
+                      registry,
+                      Duration.ofSeconds(drainSeconds),
+                      summary));
+      return s.lostOrDuplicated() ? 1 : 0;
+    }
+  }
+
+  @Command(
+      name = "replay",
+      mixinStandardHelpOptions = true,
+      description =
+          "Replays a dataset into a Kafka cluster in timestamp order: each rating as an event on"
+              + " events, then its label on ratings.")
+  static final class ReplayCommand implements Callable<Integer> {
+    @CommandLine.Mixin DataOptions data = new DataOptions();
+
+    @Option(
+        names = "--bootstrap-servers",
+        required = true,
+        description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--topic-prefix", defaultValue = "", description = "Prefix of the topic names.")
+    String prefix;
+
+    @Option(
+        names = "--rate",
+        defaultValue = "0",
+        description = "Events per second; 0 = as fast as possible (default).")
+    double rate;
+
+    @Override
+    public Integer call() {
+      RatingData d = data.load();
+      d.malformed().forEach(m -> System.err.println("malformed: " + m));
+      try (ReplayProducer p = new ReplayProducer(bootstrap, Topics.withPrefix(prefix))) {
+        long start = System.nanoTime();
+        long n = p.replay(d.ratings(), rate, "ev-" + System.currentTimeMillis() + "-");
+        double secs = (System.nanoTime() - start) / 1e9;
+        System.out.printf(
+            "replayed %,d events (+ labels) from %s in %.1f s (%,.0f events/s); %d malformed lines%n",
+            n, d.source(), secs, n / secs, d.malformed().size());
+      }
+      return 0;
+    }
+  }
+
+  static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}
