@@ -55,6 +55,7 @@ public final class ModelConfig {
   private final long seed;
   private final int threads;
   private final int numFeatures;
+  private final float averageDecay;
 
   private ModelConfig(Builder b) {
     this.embeddingDim = b.embeddingDim;
@@ -73,6 +74,7 @@ public final class ModelConfig {
     this.seed = b.seed;
     this.threads = b.threads;
     this.numFeatures = b.numFeatures;
+    this.averageDecay = b.averageDecay;
   }
 
   /** A builder holding every default. */
@@ -104,6 +106,7 @@ public final class ModelConfig {
     b.seed = seed;
     b.threads = threads;
     b.numFeatures = numFeatures;
+    b.averageDecay = averageDecay;
     return b;
   }
 
@@ -208,6 +211,15 @@ public final class ModelConfig {
   }
 
   /**
+   * Decay of an exponential moving average of the weights, updated after every step; when above 0
+   * the average (not the raw weights) is validated, early-stopped on and returned, which smooths
+   * out the noise of the last steps like a cheap ensemble. 0 turns it off. Default 0.
+   */
+  public float averageDecay() {
+    return averageDecay;
+  }
+
+  /**
    * The hyperparameters as a map with snake_case keys, in a fixed order (for manifests, ONNX
    * metadata and logs). {@link #fromMap(Map)} reads it back.
    */
@@ -233,6 +245,7 @@ public final class ModelConfig {
     m.put("seed", seed);
     m.put("threads", threads);
     m.put("num_features", numFeatures);
+    m.put("average_decay", averageDecay);
     return Collections.unmodifiableMap(m);
   }
 
@@ -270,6 +283,7 @@ public final class ModelConfig {
         case "seed" -> b.seed(num(e).longValue());
         case "threads" -> b.threads(num(e).intValue());
         case "num_features" -> b.numFeatures(num(e).intValue());
+        case "average_decay" -> b.averageDecay(num(e).floatValue());
         default ->
             throw new IllegalArgumentException(
                 "unknown hyperparameter '"
@@ -325,6 +339,7 @@ public final class ModelConfig {
     private long seed = 42L;
     private int threads = Runtime.getRuntime().availableProcessors();
     private int numFeatures = 0;
+    private float averageDecay = 0f;
 
     private Builder() {}
 
@@ -418,6 +433,12 @@ public final class ModelConfig {
       return this;
     }
 
+    /** See {@link ModelConfig#averageDecay()}. */
+    public Builder averageDecay(float v) {
+      averageDecay = v;
+      return this;
+    }
+
     /** See {@link ModelConfig#numFeatures()}. */
     public Builder numFeatures(int v) {
       numFeatures = v;
@@ -445,6 +466,9 @@ public final class ModelConfig {
       require(oovRate >= 0 && oovRate < 1, "oovRate must be in [0, 1), got " + oovRate);
       require(threads >= 1, "threads must be >= 1, got " + threads);
       require(numFeatures >= 0, "numFeatures must be >= 0, got " + numFeatures);
+      require(
+          averageDecay >= 0 && averageDecay < 1,
+          "averageDecay must be in [0, 1), got " + averageDecay);
       return new ModelConfig(this);
     }
 

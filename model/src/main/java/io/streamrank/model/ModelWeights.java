@@ -135,6 +135,29 @@ public final class ModelWeights {
     }
   }
 
+  /** {@code this = decay * this + (1 - decay) * w} over every parameter (same shape). */
+  void blend(ModelWeights w, float decay) {
+    blend(userBias, w.userBias, decay);
+    blend(movieBias, w.movieBias, decay);
+    blend(userFactors, w.userFactors, decay);
+    blend(movieFactors, w.movieFactors, decay);
+    if (!sharedEmbeddings()) {
+      blend(userMlp, w.userMlp, decay);
+      blend(movieMlp, w.movieMlp, decay);
+    }
+    for (int l = 0; l < kernels.length; l++) {
+      blend(kernels[l], w.kernels[l], decay);
+      blend(biases[l], w.biases[l], decay);
+    }
+  }
+
+  private static void blend(float[] into, float[] from, float decay) {
+    float keep = 1f - decay;
+    for (int i = 0; i < into.length; i++) {
+      into[i] = decay * into[i] + keep * from[i];
+    }
+  }
+
   /** Width of the embeddings. */
   public int embeddingDim() {
     return embeddingDim;

@@ -106,6 +106,9 @@ public final class Trainer {
       float[] by = new float[bs];
       float[] bf = f > 0 ? new float[bs * f] : null;
       float oov = cfg.oovRate();
+      float decay = cfg.averageDecay();
+      // With averaging on, the average is what is validated, kept and returned.
+      ModelWeights avg = decay > 0 ? w.deepCopy() : w;
       for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
         long start = System.nanoTime();
         float lr = (float) (cfg.learningRate() * Math.pow(cfg.lrDecay(), epoch));
@@ -124,9 +127,12 @@ public final class Trainer {
           }
           sq += engine.computeGradients(bu, bm, by, bf, b);
           engine.step(lr);
+          if (decay > 0) {
+            avg.blend(w, decay);
+          }
         }
         double trainRmse = Math.sqrt(sq / n);
-        double validRmse = nv == 0 ? Double.NaN : rmse(w, vu, vm, vy, validF, pool, threads);
+        double validRmse = nv == 0 ? Double.NaN : rmse(avg, vu, vm, vy, validF, pool, threads);
         LOG.debug(
             "epoch {} lr {} train rmse {} valid rmse {} in {} ms",
             epoch + 1,
@@ -148,9 +154,9 @@ public final class Trainer {
             bestValid = validRmse;
             bad = 0;
             if (best == null) {
-              best = w.deepCopy();
+              best = avg.deepCopy();
             } else {
-              best.copyFrom(w);
+              best.copyFrom(avg);
             }
           } else if (++bad >= cfg.patience()) {
             break;
@@ -161,9 +167,9 @@ public final class Trainer {
         }
       }
       if (best != null) {
-        w.copyFrom(best);
+        avg.copyFrom(best);
       }
-      return new RankingModel(cfg, users, movies, w);
+      return new RankingModel(cfg, users, movies, avg);
     } finally {
       if (pool != null) {
         pool.shutdownNow();
