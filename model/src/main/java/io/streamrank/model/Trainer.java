@@ -109,6 +109,7 @@ public final class Trainer {
       float decay = cfg.averageDecay();
       // With averaging on, the average is what is validated, kept and returned.
       ModelWeights avg = decay > 0 ? w.deepCopy() : w;
+      long steps = 0;
       for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
         long start = System.nanoTime();
         float lr = (float) (cfg.learningRate() * Math.pow(cfg.lrDecay(), epoch));
@@ -128,7 +129,9 @@ public final class Trainer {
           sq += engine.computeGradients(bu, bm, by, bf, b);
           engine.step(lr);
           if (decay > 0) {
-            avg.blend(w, decay);
+            // TensorFlow's warm-up: early on the average follows the weights closely.
+            steps++;
+            avg.blend(w, Math.min(decay, (1f + steps) / (10f + steps)));
           }
         }
         double trainRmse = Math.sqrt(sq / n);
