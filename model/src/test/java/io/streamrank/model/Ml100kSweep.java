@@ -32,22 +32,30 @@ public final class Ml100kSweep {
         continue;
       }
       ModelConfig cfg = parse(line.trim().split("\\s+"));
+      boolean streaming = cfg.numFeatures() == io.streamrank.model.features.StreamingFeatures.COUNT;
       StringBuilder sb = new StringBuilder(line.trim());
       for (Split s : List.of(time, random)) {
         long t0 = System.nanoTime();
         int[] epochs = {0};
+        io.streamrank.model.features.StreamingFeatures sf =
+            io.streamrank.model.features.StreamingFeatures.DEFAULT;
+        float[][] trf = streaming ? sf.pointInTime(all, s.train()) : null;
+        float[][] vaf = streaming ? sf.pointInTime(all, s.valid()) : null;
+        float[][] tef = streaming ? sf.pointInTime(all, s.test()) : null;
         RankingModel m =
             new Trainer()
                 .train(
                     s.train(),
+                    trf,
                     s.valid(),
+                    vaf,
                     cfg,
                     (e, tr, va) -> {
                       epochs[0] = e;
                       return true;
                     });
         double secs = (System.nanoTime() - t0) / 1e9;
-        float[] pred = Metrics.predict(m, s.test(), null);
+        float[] pred = Metrics.predict(m, s.test(), tef);
         float[] y = Metrics.labels(s.test());
         double cold = 0;
         double coldSq = 0;
@@ -73,9 +81,13 @@ public final class Ml100kSweep {
             String.format(
                 " | %s test=%.4f valid=%.4f ndcg=%.4f ep=%d %.1fs",
                 s == time ? "time" : "rand",
-                Metrics.rmse(m, s.test()),
-                Metrics.rmse(m, s.valid()),
-                Metrics.ndcg10(m, s.test()),
+                Metrics.rmse(
+                    Metrics.predict(m, s.test(), tef), Metrics.labels(s.test()), s.test().size()),
+                Metrics.rmse(
+                    Metrics.predict(m, s.valid(), vaf),
+                    Metrics.labels(s.valid()),
+                    s.valid().size()),
+                Metrics.ndcg(s.test(), Metrics.predict(m, s.test(), tef), 10),
                 epochs[0],
                 secs));
       }

@@ -33,6 +33,7 @@ public final class Bundles {
    * @param validFeatures one feature array per validation row, null without features
    * @param window event-time range of the training data
    * @param metrics offline metrics; non-finite values are left out
+   * @param features the feature definition's map for the manifest, null without features
    */
   public static Manifest manifest(
       RankingModel model,
@@ -42,7 +43,8 @@ public final class Bundles {
       Manifest.DataWindow window,
       Map<String, Double> metrics,
       List<Rating> valid,
-      float[][] validFeatures) {
+      float[][] validFeatures,
+      Map<String, Object> features) {
     Map<String, Double> finite = new LinkedHashMap<>();
     metrics.forEach(
         (k, v) -> {
@@ -69,7 +71,8 @@ public final class Bundles {
         SharedScorers.sha256(onnx),
         onnx.length,
         ModelSignature.expected(model.numFeatures()),
-        golden(model, valid, validFeatures, model.config().seed()));
+        golden(model, valid, validFeatures, model.config().seed()),
+        features);
   }
 
   /**

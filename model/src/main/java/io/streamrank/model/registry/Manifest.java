@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param modelSizeBytes size of {@code model.onnx}
  * @param signature the model's inputs and outputs
  * @param golden rows with expected scores, checked before a hot swap
+ * @param features the feature definition the model was trained with ({@code StreamingFeatures}'s
+ *     map: names and parameters), null when it takes no features
  */
 public record Manifest(
     @JsonProperty("format_version") int formatVersion,
@@ -47,7 +49,8 @@ public record Manifest(
     @JsonProperty("model_sha256") String modelSha256,
     @JsonProperty("model_size_bytes") long modelSizeBytes,
     @JsonProperty("signature") ModelSignature signature,
-    @JsonProperty("golden") List<GoldenRow> golden) {
+    @JsonProperty("golden") List<GoldenRow> golden,
+    @JsonProperty("features") Map<String, Object> features) {
 
   /** The manifest format this code writes. */
   public static final int FORMAT_VERSION = 1;
@@ -95,6 +98,10 @@ public record Manifest(
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(referenceHistograms));
     golden = golden == null ? List.of() : List.copyOf(golden);
+    features =
+        features == null
+            ? null
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
   }
 
   /** This manifest describing the given model file. */
@@ -111,7 +118,8 @@ public record Manifest(
         sha256,
         sizeBytes,
         signature,
-        golden);
+        golden,
+        features);
   }
 
   /** The JSON text, UTF-8. */

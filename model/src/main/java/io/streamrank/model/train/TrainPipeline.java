@@ -8,6 +8,7 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
+import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.onnx.OnnxExporter;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
@@ -31,6 +32,7 @@ public final class TrainPipeline {
 
   private final ModelRegistry registry;
   private final TrainingListener listener;
+  private final StreamingFeatures features;
 
   /** A pipeline publishing to a registry at {@code registryUri}. */
   public TrainPipeline(String registryUri) {
@@ -43,8 +45,24 @@ public final class TrainPipeline {
    * @param listener sees every epoch (progress output, pruning)
    */
   public TrainPipeline(ModelRegistry registry, TrainingListener listener) {
+    this(registry, listener, null);
+  }
+
+  private TrainPipeline(
+      ModelRegistry registry, TrainingListener listener, StreamingFeatures features) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.features = features;
+  }
+
+  /**
+   * This pipeline training with streaming features: every row's features are computed point-in-time
+   * over all the ratings given to {@link #run} (each from strictly earlier ratings, as the stream
+   * would have them), so validation and test are prequential. The configuration must then have
+   * {@code numFeatures == StreamingFeatures.COUNT}.
+   */
+  public TrainPipeline withStreamingFeatures(StreamingFeatures definition) {
+    return new TrainPipeline(registry, listener, Objects.requireNonNull(definition, "definition"));
   }
 
   /** Runs the pipeline without a parent version. */
@@ -62,32 +80,49 @@ public final class TrainPipeline {
   public TrainReport run(
       List<Rating> ratings, SplitKind split, ModelConfig cfg, String version, String parentVersion)
       throws IOException {
-    if (cfg.numFeatures() != 0) {
+    int wantFeatures = features == null ? 0 : StreamingFeatures.COUNT;
+    if (cfg.numFeatures() != wantFeatures) {
       throw new IllegalArgumentException(
-          "TrainPipeline computes no features yet; numFeatures must be 0, got "
+          "numFeatures must be "
+              + wantFeatures
+              + (features == null
+                  ? " without streaming features"
+                  : " with streaming features " + StreamingFeatures.NAMES)
+              + ", got "
               + cfg.numFeatures());
     }
     long start = System.nanoTime();
     Split s = split == SplitKind.TIME ? Splits.byTime(ratings) : Splits.random(ratings, cfg.seed());
+    float[][] trainF = features == null ? null : features.pointInTime(ratings, s.train());
+    float[][] validF = features == null ? null : features.pointInTime(ratings, s.valid());
+    float[][] testF = features == null ? null : features.pointInTime(ratings, s.test());
     int[] epochs = {0};
     RankingModel model =
         new Trainer()
             .train(
                 s.train(),
+                trainF,
                 s.valid(),
+                validF,
                 cfg,
                 (e, tr, va) -> {
                   epochs[0] = e;
                   return listener.onEpoch(e, tr, va);
                 });
     double trainSeconds = (System.nanoTime() - start) / 1e9;
-    double validRmse = s.valid().isEmpty() ? Double.NaN : Metrics.rmse(model, s.valid());
+    double validRmse =
+        s.valid().isEmpty()
+            ? Double.NaN
+            : Metrics.rmse(
+                Metrics.predict(model, s.valid(), validF),
+                Metrics.labels(s.valid()),
+                s.valid().size());
     double testRmse = Double.NaN;
     double testMae = Double.NaN;
     double ndcg = Double.NaN;
     double popularity = Double.NaN;
     if (!s.test().isEmpty()) {
-      float[] pred = Metrics.predict(model, s.test(), null);
+      float[] pred = Metrics.predict(model, s.test(), testF);
       float[] y = Metrics.labels(s.test());
       testRmse = Metrics.rmse(pred, y, y.length);
       testMae = Metrics.mae(pred, y, y.length);
@@ -113,6 +148,9 @@ public final class TrainPipeline {
     if (parentVersion != null) {
       extra.put("parent_version", parentVersion);
     }
+    if (features != null) {
+      extra.put("features", String.join(",", StreamingFeatures.NAMES));
+    }
     byte[] onnx = new OnnxExporter().export(model, version, extra);
     Manifest manifest =
         Bundles.manifest(
@@ -123,7 +161,8 @@ public final class TrainPipeline {
             Manifest.DataWindow.ofEpochSeconds(min, max),
             metrics,
             s.valid(),
-            null);
+            validF,
+            features == null ? null : features.toMap());
     BundleRef ref = registry.publish(onnx, manifest);
     double wall = (System.nanoTime() - start) / 1e9;
     TrainReport report =

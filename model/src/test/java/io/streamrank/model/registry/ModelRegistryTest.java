@@ -49,6 +49,7 @@ class ModelRegistryTest {
         Manifest.DataWindow.ofEpochSeconds(0, 100),
         Map.of("valid_rmse", 0.9, "test_rmse", Double.NaN),
         valid,
+        null,
         null);
   }
 
@@ -219,7 +220,8 @@ class ModelRegistryTest {
             m.modelSha256(),
             m.modelSizeBytes(),
             ModelSignature.expected(3),
-            m.golden());
+            m.golden(),
+            m.features());
     writeBundle("v1", onnx, lying);
     assertRejected("v1", "model.onnx", "but manifest.json says");
   }
@@ -257,6 +259,7 @@ class ModelRegistryTest {
         m.modelSha256(),
         m.modelSizeBytes(),
         m.signature(),
-        m.golden());
+        m.golden(),
+        m.features());
   }
 }

@@ -1,0 +1,128 @@
+package io.streamrank.model.features;
+
+import io.streamrank.datasets.Rating;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The streaming features, defined once for the trainer and the stream so they cannot drift apart:
+ * from a user's and a movie's {@link RatingStats} (ratings with an earlier event time only),
+ *
+ * <ol>
+ *   <li>{@code user_log_count} = ln(1 + user count) / 5
+ *   <li>{@code user_mean_offset} = (user sum - user count * prior) / (user count + shrinkage): the
+ *       user's mean rating minus the prior, shrunk towards 0 while the user has few ratings
+ *   <li>{@code movie_log_count}, {@code movie_mean_offset}: the same for the movie
+ * </ol>
+ *
+ * <p>The stream computes them from keyed state before a rating updates it; {@link #pointInTime}
+ * computes the same values for a list of ratings, each from the ratings strictly earlier than it
+ * (ratings with equal timestamps do not see each other), so training has no label leakage and no
+ * training/serving skew.
+ */
+public final class StreamingFeatures {
+  /** Number of features. */
+  public static final int COUNT = 4;
+
+  /** Feature names, in order. */
+  public static final List<String> NAMES =
+      List.of("user_log_count", "user_mean_offset", "movie_log_count", "movie_mean_offset");
+
+  /** The definition streamrank trains with: prior 3.5, shrinkage 5. */
+  public static final StreamingFeatures DEFAULT = new StreamingFeatures(3.5f, 5f);
+
+  private final float prior;
+  private final float shrinkage;
+
+  /**
+   * @param prior the rating a key's mean is compared with (and shrunk towards)
+   * @param shrinkage pseudo-count of the shrinkage, {@code >= 0}
+   */
+  public StreamingFeatures(float prior, float shrinkage) {
+    if (!Float.isFinite(prior) || !(shrinkage >= 0)) {
+      throw new IllegalArgumentException(
+          "prior must be finite and shrinkage >= 0, got " + prior + ", " + shrinkage);
+    }
+    this.prior = prior;
+    this.shrinkage = shrinkage;
+  }
+
+  /** The prior rating. */
+  public float prior() {
+    return prior;
+  }
+
+  /** The shrinkage pseudo-count. */
+  public float shrinkage() {
+    return shrinkage;
+  }
+
+  /** The definition's parameters, for manifests. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("names", NAMES);
+    m.put("prior", prior);
+    m.put("shrinkage", shrinkage);
+    return m;
+  }
+
+  /** Writes the {@value #COUNT} features of a (user, movie) pair into {@code out[offset..]}. */
+  public void compute(RatingStats user, RatingStats movie, float[] out, int offset) {
+    out[offset] = logCount(user.count());
+    out[offset + 1] = meanOffset(user);
+    out[offset + 2] = logCount(movie.count());
+    out[offset + 3] = meanOffset(movie);
+  }
+
+  private static float logCount(long count) {
+    return (float) (Math.log1p(count) / 5.0);
+  }
+
+  private float meanOffset(RatingStats s) {
+    return (float) ((s.sum() - s.count() * (double) prior) / (s.count() + shrinkage));
+  }
+
+  /**
+   * The features of every rating from the ratings strictly earlier than it in {@code history}.
+   *
+   * @param history all ratings known (any order), which includes {@code rows}' own ratings when
+   *     they are part of the same stream
+   * @param rows the rows to compute features for
+   * @return one array of {@value #COUNT} values per row, in {@code rows}' order
+   */
+  public float[][] pointInTime(List<Rating> history, List<Rating> rows) {
+    // Sort history by time; answer each row from the statistics just before its timestamp.
+    Rating[] sorted = history.toArray(new Rating[0]);
+    Arrays.sort(sorted, (a, b) -> Long.compare(a.timestamp(), b.timestamp()));
+    Integer[] order = new Integer[rows.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Long.compare(rows.get(a).timestamp(), rows.get(b).timestamp()));
+    Map<Long, RatingStats> users = new HashMap<>();
+    Map<Long, RatingStats> movies = new HashMap<>();
+    float[][] out = new float[rows.size()][COUNT];
+    int h = 0;
+    for (Integer idx : order) {
+      Rating r = rows.get(idx);
+      while (h < sorted.length && sorted[h].timestamp() < r.timestamp()) {
+        Rating past = sorted[h++];
+        users.merge(past.userId(), RatingStats.EMPTY.plus(past.rating()), StreamingFeatures::add);
+        movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), StreamingFeatures::add);
+      }
+      compute(
+          users.getOrDefault(r.userId(), RatingStats.EMPTY),
+          movies.getOrDefault(r.movieId(), RatingStats.EMPTY),
+          out[idx],
+          0);
+    }
+    return out;
+  }
+
+  private static RatingStats add(RatingStats a, RatingStats b) {
+    return new RatingStats(a.count() + b.count(), a.sum() + b.sum());
+  }
+}
