@@ -1,48 +1,111 @@
 package io.streamrank.streaming;
 
 import io.streamrank.schemas.Event;
+import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
- * Scores events in micro-batches: a batch goes to the model when it is full or when its oldest
- * event has waited the flush interval. The buffer is emptied before every checkpoint barrier and at
- * end of input, so it never needs to be in state and no event is lost on restore: an event is
- * either scored before the checkpoint or replayed from the source after it.
+ * Scores events in micro-batches and hot-swaps model versions announced on the second input.
+ *
+ * <p>Batching: a batch goes to the model when it is full or when its oldest event has waited the
+ * flush interval. The buffer is emptied before every checkpoint barrier and at end of input, so it
+ * never needs to be in state and no event is lost on restore: an event is either scored before the
+ * checkpoint or replayed from the source after it.
+ *
+ * <p>Hot swap: an announcement newer than the serving version (or an explicit rollback) is loaded
+ * and verified on a background thread, never blocking scoring. When it is ready and passes the gate
+ * (not worse than the serving version on the candidate's labelled gate rows beyond the margin), the
+ * pending batch is scored by the old version, the new one takes over, and the old one is closed.
+ * Rejections and swaps are reported on the {@link #MONITORING} side output. The serving version is
+ * kept in broadcast state, so a restored job reloads and re-verifies the same version.
  */
 public final class BatchScoringOperator extends AbstractStreamOperator<Prediction>
-    implements OneInputStreamOperator<Event, Prediction>, ProcessingTimeCallback {
+    implements TwoInputStreamOperator<Event, ModelUpdate, Prediction>, ProcessingTimeCallback {
   private static final long serialVersionUID = 1L;
+
+  /** Swap and rejection reports. */
+  public static final OutputTag<MonitorReport> MONITORING =
+      new OutputTag<>("model-reports", new AvroTypeInfo<>(MonitorReport.class));
+
+  /** Broadcast state: the serving version's announcement under {@link #ACTIVE}. */
+  static final MapStateDescriptor<String, ModelUpdate> SERVING_STATE =
+      new MapStateDescriptor<>(
+          "serving-model", BasicTypeInfo.STRING_TYPE_INFO, new AvroTypeInfo<>(ModelUpdate.class));
+
+  static final String ACTIVE = "active";
+
+  private static final long SWAP_POLL_MS = 20;
 
   private final ModelProvider modelProvider;
   private final int batchSize;
   private final long flushIntervalMs;
+  private final double gateMargin;
 
   private transient ScoringModel model;
+  private transient BroadcastState<String, ModelUpdate> servingState;
   private transient Event[] pending;
   private transient long[] ingestTimes;
   private transient long[] users;
   private transient long[] movies;
   private transient float[] scores;
   private transient int size;
-  private transient boolean timerSet;
+  private transient boolean flushTimerSet;
+  private transient boolean pollTimerSet;
+  private transient ExecutorService loader;
+  private transient CompletableFuture<ScoringModel> loading;
+  private transient ModelUpdate loadingUpdate;
+  private transient ArrayDeque<ModelUpdate> queued;
   private transient Counter batches;
   private transient Counter predictions;
+  private transient Counter swaps;
+  private transient Counter rejections;
 
-  public BatchScoringOperator(ModelProvider modelProvider, int batchSize, long flushIntervalMs) {
+  /**
+   * @param modelProvider opens the initial version and announced ones
+   * @param batchSize largest micro-batch
+   * @param flushIntervalMs longest wait for a batch to fill
+   * @param gateMargin how much higher a candidate's RMSE on its gate rows may be than the serving
+   *     version's before it is rejected
+   */
+  public BatchScoringOperator(
+      ModelProvider modelProvider, int batchSize, long flushIntervalMs, double gateMargin) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
     }
     if (flushIntervalMs <= 0) {
       throw new IllegalArgumentException("flush interval must be > 0 ms, got " + flushIntervalMs);
     }
+    if (!(gateMargin >= 0)) {
+      throw new IllegalArgumentException("gate margin must be >= 0, got " + gateMargin);
+    }
     this.modelProvider = modelProvider;
     this.batchSize = batchSize;
     this.flushIntervalMs = flushIntervalMs;
+    this.gateMargin = gateMargin;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    servingState = context.getOperatorStateStore().getBroadcastState(SERVING_STATE);
   }
 
   @Override
@@ -53,14 +116,38 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     users = new long[batchSize];
     movies = new long[batchSize];
     scores = new float[batchSize];
-    model = modelProvider.open(batchSize);
+    queued = new ArrayDeque<>();
+    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+    loader =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "streamrank-model-loader-" + subtask);
+              t.setDaemon(true);
+              return t;
+            });
+    ModelUpdate restored = servingState.get(ACTIVE);
+    if (restored != null) {
+      // Restore: serve exactly the version of the checkpoint, reloaded and re-verified.
+      model = modelProvider.open(restored, batchSize);
+      LOG.info("Restored model version {} from checkpoint", model.version());
+    } else {
+      model = modelProvider.openInitial(batchSize);
+      servingState.put(ACTIVE, announcementOf(model, false));
+    }
     batches = getMetricGroup().counter("scoringBatches");
     predictions = getMetricGroup().counter("predictions");
+    swaps = getMetricGroup().counter("modelSwaps");
+    rejections = getMetricGroup().counter("modelRejections");
+    getMetricGroup()
+        .gauge("servingModelCreatedAt", () -> model == null ? 0 : model.createdAtMillis());
     LOG.info("Scoring with model version {}, batch size {}", model.version(), batchSize);
   }
 
   @Override
-  public void processElement(StreamRecord<Event> element) {
+  public void processElement1(StreamRecord<Event> element) throws Exception {
+    if (loading != null && loading.isDone()) {
+      completeLoad();
+    }
     Event e = element.getValue();
     pending[size] = e;
     ingestTimes[size] = getProcessingTimeService().getCurrentProcessingTime();
@@ -69,15 +156,179 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     size++;
     if (size == batchSize) {
       flush();
-    } else if (!timerSet) {
-      timerSet = true;
+    } else if (!flushTimerSet) {
+      flushTimerSet = true;
       getProcessingTimeService().registerTimer(ingestTimes[size - 1] + flushIntervalMs, this);
     }
   }
 
   @Override
+  public void processElement2(StreamRecord<ModelUpdate> element) throws Exception {
+    ModelUpdate update = element.getValue();
+    String ignored = whyIgnore(update);
+    if (ignored != null) {
+      LOG.info("Ignoring announcement of {}: {}", update.getVersion(), ignored);
+      return;
+    }
+    queued.add(update);
+    startNextLoad();
+  }
+
+  /** Returns why an announcement needs no load, or null when it should be loaded. */
+  private String whyIgnore(ModelUpdate update) {
+    String v = update.getVersion();
+    if (v.equals(model.version())) {
+      return "already serving it";
+    }
+    if (loadingUpdate != null && v.equals(loadingUpdate.getVersion())) {
+      return "already loading it";
+    }
+    if (!update.getRollback() && update.getCreatedAt() <= model.createdAtMillis()) {
+      return "not newer than the serving version " + model.version() + " and not a rollback";
+    }
+    return null;
+  }
+
+  private void startNextLoad() throws Exception {
+    if (loading != null || queued.isEmpty()) {
+      return;
+    }
+    ModelUpdate update = queued.poll();
+    String ignored = whyIgnore(update);
+    if (ignored != null) {
+      LOG.info("Ignoring announcement of {}: {}", update.getVersion(), ignored);
+      startNextLoad();
+      return;
+    }
+    loadingUpdate = update;
+    ScoringModel serving = model;
+    loading =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                ScoringModel candidate = modelProvider.open(update, batchSize);
+                try {
+                  gate(candidate, serving);
+                  return candidate;
+                } catch (ModelRejectedException e) {
+                  candidate.close();
+                  throw e;
+                }
+              } catch (RuntimeException e) {
+                throw e;
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            },
+            loader);
+    schedulePoll();
+  }
+
+  /** Rejects a candidate that is worse than the serving version beyond the margin. */
+  private void gate(ScoringModel candidate, ScoringModel serving) throws ModelRejectedException {
+    GateRows rows = candidate.gateRows();
+    if (rows.size() == 0) {
+      return;
+    }
+    double candidateRmse = rows.rmse(candidate, batchSize);
+    double servingRmse = rows.rmse(serving, batchSize);
+    if (!Double.isFinite(candidateRmse)) {
+      throw new ModelRejectedException(
+          "gate: non-finite RMSE " + candidateRmse + " on " + rows.size() + " gate rows");
+    }
+    if (candidateRmse > servingRmse + gateMargin) {
+      throw new ModelRejectedException(
+          String.format(
+              "gate: RMSE %.4f on %d gate rows is worse than serving %s's %.4f by more than the"
+                  + " margin %.4f",
+              candidateRmse, rows.size(), serving.version(), servingRmse, gateMargin));
+    }
+  }
+
+  private void schedulePoll() {
+    if (!pollTimerSet) {
+      pollTimerSet = true;
+      long now = getProcessingTimeService().getCurrentProcessingTime();
+      getProcessingTimeService().registerTimer(now + SWAP_POLL_MS, this::onPoll);
+    }
+  }
+
+  private void onPoll(long time) throws Exception {
+    pollTimerSet = false;
+    if (loading == null) {
+      return;
+    }
+    if (loading.isDone()) {
+      completeLoad();
+    } else {
+      schedulePoll();
+    }
+  }
+
+  /** Swaps in a loaded candidate, or reports why it was rejected. Runs on the task thread. */
+  private void completeLoad() throws Exception {
+    ModelUpdate update = loadingUpdate;
+    ScoringModel candidate = null;
+    String reason = null;
+    try {
+      candidate = loading.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      reason = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+    loading = null;
+    loadingUpdate = null;
+    if (candidate == null) {
+      rejections.inc();
+      LOG.warn("Rejected model version {}: {}", update.getVersion(), reason);
+      report("rejection", update.getVersion(), reason, Map.of());
+    } else {
+      flush(); // the batch so far belongs to the old version
+      ScoringModel old = model;
+      model = candidate;
+      servingState.put(ACTIVE, update);
+      old.close();
+      swaps.inc();
+      LOG.info("Swapped model version {} -> {}", old.version(), candidate.version());
+      report(
+          "swap",
+          candidate.version(),
+          "replaced " + old.version() + (update.getRollback() ? " (rollback)" : ""),
+          Map.of());
+    }
+    startNextLoad();
+  }
+
+  private void report(String kind, String version, String message, Map<String, Double> metrics) {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    Map<String, Double> m = new HashMap<>(metrics);
+    m.put("subtask", (double) getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    output.collect(
+        MONITORING,
+        new StreamRecord<>(
+            MonitorReport.newBuilder()
+                .setWindowStart(now)
+                .setWindowEnd(now)
+                .setModelVersion(version)
+                .setKind(kind)
+                .setMetrics(m)
+                .setMessage(message)
+                .build()));
+  }
+
+  private static ModelUpdate announcementOf(ScoringModel m, boolean rollback) {
+    return ModelUpdate.newBuilder()
+        .setVersion(m.version())
+        .setBundleUri(m.bundleUri())
+        .setSha256(m.sha256())
+        .setCreatedAt(m.createdAtMillis())
+        .setRollback(rollback)
+        .build();
+  }
+
+  @Override
   public void onProcessingTime(long time) {
-    timerSet = false;
+    flushTimerSet = false;
     flush();
   }
 
@@ -96,6 +347,14 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   @Override
   public void close() throws Exception {
     try {
+      if (loader != null) {
+        loader.shutdownNow();
+      }
+      if (loading != null) {
+        // A candidate still loading is closed once it is ready; nobody else will.
+        loading.thenAccept(ScoringModel::close);
+        loading = null;
+      }
       if (model != null) {
         model.close();
         model = null;
@@ -108,6 +367,16 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   /** Number of events waiting for their batch; for tests. */
   int pendingCount() {
     return size;
+  }
+
+  /** The version serving now; for tests. */
+  String servingVersion() {
+    return model.version();
+  }
+
+  /** True while an announced version is loading; for tests. */
+  boolean isLoading() {
+    return loading != null;
   }
 
   private void flush() {

@@ -4,6 +4,8 @@ import io.streamrank.schemas.AvroSerialization;
 import io.streamrank.schemas.DeadLetter;
 import io.streamrank.schemas.DeadLetterDeserializationSchema;
 import io.streamrank.schemas.Event;
+import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
 import io.streamrank.schemas.RecordValidator;
 import io.streamrank.schemas.Topic;
@@ -91,13 +93,26 @@ public final class KafkaScoringJob {
                     topics.events().codec(), RecordValidator.events()))
             .setProperty("isolation.level", "read_committed")
             .build();
+    // Compacted: reading it whole gives the latest announcement per key; older ones are ignored.
+    KafkaSource<Either<DeadLetter, ModelUpdate>> updates =
+        KafkaSource.<Either<DeadLetter, ModelUpdate>>builder()
+            .setBootstrapServers(servers)
+            .setTopics(topics.modelUpdates().name())
+            .setGroupId(conf.get(ScoringOptions.GROUP_ID) + "-model-updates")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(new DeadLetterDeserializationSchema<>(topics.modelUpdates().codec()))
+            .setProperty("isolation.level", "read_committed")
+            .build();
     return new ScoringJob(
         source,
+        updates,
         sink(conf, topics.predictions(), KafkaScoringJob::userKey, "predictions"),
         sink(conf, topics.deadLetters(), DeadLetter::getSourceTopic, "dead-letters"),
+        sink(conf, topics.monitoring(), MonitorReport::getKind, "monitoring"),
         model,
         conf.get(ScoringOptions.BATCH_SIZE),
-        conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis());
+        conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis(),
+        conf.get(ScoringOptions.GATE_MARGIN));
   }
 
   private static String userKey(Prediction p) {

@@ -1,17 +1,26 @@
 package io.streamrank.streaming;
 
+import io.streamrank.schemas.ModelUpdate;
 import java.io.Serializable;
 
 /**
- * Opens the model a scoring operator starts with. Serializable because it travels with the job
- * graph; the model itself is opened on the TaskManager, never shipped.
+ * Opens model versions for the scoring operator. Serializable because it travels with the job
+ * graph; models themselves are opened on the TaskManager, never shipped. Every version it returns
+ * has passed the bundle checks (checksum, input/output signature, finite golden outputs); a version
+ * that fails them is a {@link ModelRejectedException} naming the reason.
  */
-@FunctionalInterface
 public interface ModelProvider extends Serializable {
   /**
-   * Opens a model able to score batches of up to {@code maxBatchSize} rows.
+   * Opens the version the job starts with when no version was restored from a checkpoint.
    *
-   * @throws Exception with a message that names the bundle and what was wrong with it
+   * @param maxBatchSize largest batch the model will be asked to score
    */
-  ScoringModel open(int maxBatchSize) throws Exception;
+  ScoringModel openInitial(int maxBatchSize) throws Exception;
+
+  /**
+   * Opens and verifies an announced (or restored) version.
+   *
+   * @throws ModelRejectedException when the bundle fails a check, with the reason
+   */
+  ScoringModel open(ModelUpdate announcement, int maxBatchSize) throws Exception;
 }

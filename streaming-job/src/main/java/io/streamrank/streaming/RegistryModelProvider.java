@@ -1,41 +1,52 @@
 package io.streamrank.streaming;
 
 import io.streamrank.model.onnx.Device;
+import io.streamrank.model.onnx.ModelValidationException;
 import io.streamrank.model.onnx.OnnxScorer;
 import io.streamrank.model.onnx.ScorerOptions;
 import io.streamrank.model.onnx.SharedScorers;
+import io.streamrank.model.registry.GoldenRow;
 import io.streamrank.model.registry.LoadedBundle;
+import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.schemas.ModelUpdate;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * Opens a model version from the registry on the TaskManager: the bundle is read and verified
- * (checksum, signature) there, and the operator instances of one JVM share one ONNX Runtime session
- * through {@link SharedScorers}.
+ * Opens model versions from the registry on the TaskManager. Each bundle is read and verified there
+ * (size, sha256 against the manifest and against the announcement, ONNX validity, no external data,
+ * input/output signature, golden rows reproduced with finite outputs), and the operator instances
+ * of one JVM share one ONNX Runtime session through {@link SharedScorers}.
  */
 public final class RegistryModelProvider implements ModelProvider {
   private static final long serialVersionUID = 1L;
 
+  /** How far ONNX Runtime may stray from the trainer's golden scores. */
+  static final float GOLDEN_TOLERANCE = 1e-3f;
+
   private final String registryUri;
-  private final String version;
+  private final String initialVersion;
   private final Device device;
   private final int intraOpThreads;
 
   /**
    * @param registryUri registry directory (file://, s3://, hdfs://)
-   * @param version version to serve, or null for the registry's latest at open time
+   * @param initialVersion version to serve at start, or null for the registry's latest then
    * @param device ONNX Runtime device
    * @param intraOpThreads ONNX Runtime threads per session
    */
   public RegistryModelProvider(
-      String registryUri, String version, Device device, int intraOpThreads) {
+      String registryUri, String initialVersion, Device device, int intraOpThreads) {
     if (registryUri == null || registryUri.isBlank()) {
       throw new IllegalArgumentException(
           "setting " + ScoringOptions.REGISTRY.key() + " is required");
     }
     this.registryUri = registryUri;
-    this.version = version;
+    this.initialVersion = initialVersion;
     this.device = device;
     this.intraOpThreads = intraOpThreads;
   }
@@ -51,39 +62,128 @@ public final class RegistryModelProvider implements ModelProvider {
   }
 
   @Override
-  public ScoringModel open(int maxBatchSize) throws java.io.IOException {
+  public ScoringModel openInitial(int maxBatchSize) throws Exception {
     ModelRegistry registry = new ModelRegistry(registryUri);
     String v =
-        version != null
-            ? version
+        initialVersion != null
+            ? initialVersion
             : registry
                 .latest()
                 .orElseThrow(
                     () -> new IllegalStateException("model registry " + registryUri + " is empty"));
-    LoadedBundle bundle = registry.load(v);
+    try {
+      return open(registry.load(v), null, maxBatchSize);
+    } catch (ModelValidationException e) {
+      throw new ModelRejectedException(
+          "initial version " + v + " in " + registryUri + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ScoringModel open(ModelUpdate announcement, int maxBatchSize) throws Exception {
+    LoadedBundle bundle;
+    try {
+      bundle = new ModelRegistry(registryUri).load(URI.create(announcement.getBundleUri()));
+      return open(bundle, announcement, maxBatchSize);
+    } catch (ModelValidationException e) {
+      throw new ModelRejectedException(e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new ModelRejectedException(
+          "cannot read bundle " + announcement.getBundleUri() + ": " + e, e);
+    }
+  }
+
+  private ScoringModel open(LoadedBundle bundle, ModelUpdate announcement, int maxBatchSize)
+      throws ModelRejectedException {
+    Manifest manifest = bundle.manifest();
+    if (announcement != null) {
+      if (!announcement.getVersion().equals(bundle.version())) {
+        throw new ModelRejectedException(
+            "announced version "
+                + announcement.getVersion()
+                + " but the bundle is "
+                + bundle.version());
+      }
+      if (!announcement.getSha256().equalsIgnoreCase(manifest.modelSha256())) {
+        throw new ModelRejectedException(
+            "announced sha256 "
+                + announcement.getSha256()
+                + " but the bundle's model.onnx has "
+                + manifest.modelSha256());
+      }
+    }
     SharedScorers.Handle handle =
         SharedScorers.acquire(
-            bundle.manifest().modelSha256(),
+            manifest.modelSha256(),
             bundle::onnx,
             new ScorerOptions(device, intraOpThreads, maxBatchSize));
-    return new SharedScoringModel(v, handle);
+    try {
+      OnnxScorer scorer = handle.scorer();
+      if (scorer.numFeatures() != 0) {
+        throw new ModelRejectedException(
+            "signature: the stream serves inputs [user_id, movie_id], the model also expects "
+                + scorer.numFeatures()
+                + " features; found "
+                + scorer.signature());
+      }
+      manifest.checkGolden(scorer, GOLDEN_TOLERANCE);
+      return new SharedScoringModel(bundle, handle, gateRows(manifest.golden()));
+    } catch (ModelValidationException e) {
+      handle.close();
+      throw new ModelRejectedException("golden set: " + e.getMessage(), e);
+    } catch (ModelRejectedException | RuntimeException e) {
+      handle.close();
+      throw e;
+    }
+  }
+
+  private static GateRows gateRows(List<GoldenRow> golden) {
+    return GateRows.none();
   }
 
   /** A version served through a shared ONNX Runtime session. */
   private static final class SharedScoringModel implements ScoringModel {
     private final String version;
+    private final String bundleUri;
+    private final String sha256;
+    private final long createdAt;
     private final SharedScorers.Handle handle;
     private final OnnxScorer scorer;
+    private final GateRows gateRows;
 
-    SharedScoringModel(String version, SharedScorers.Handle handle) {
-      this.version = version;
+    SharedScoringModel(LoadedBundle bundle, SharedScorers.Handle handle, GateRows gateRows) {
+      this.version = bundle.version();
+      this.bundleUri = bundle.uri().toString();
+      this.sha256 = bundle.manifest().modelSha256();
+      this.createdAt = Instant.parse(bundle.manifest().createdAt()).toEpochMilli();
       this.handle = handle;
       this.scorer = handle.scorer();
+      this.gateRows = gateRows;
     }
 
     @Override
     public String version() {
       return version;
+    }
+
+    @Override
+    public String bundleUri() {
+      return bundleUri;
+    }
+
+    @Override
+    public String sha256() {
+      return sha256;
+    }
+
+    @Override
+    public long createdAtMillis() {
+      return createdAt;
+    }
+
+    @Override
+    public GateRows gateRows() {
+      return gateRows;
     }
 
     @Override

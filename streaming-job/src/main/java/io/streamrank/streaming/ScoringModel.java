@@ -1,12 +1,28 @@
 package io.streamrank.streaming;
 
 /**
- * A loaded model version as the scoring operator sees it: a version name and a batch scoring call.
- * Implementations hold native resources and are closed when the operator is done with them.
+ * A loaded, verified model version as the scoring operator sees it: its identity and a batch
+ * scoring call. Implementations hold native resources and are closed when the operator is done with
+ * them.
  */
 public interface ScoringModel extends AutoCloseable {
   /** The version that every prediction from this model carries. */
   String version();
+
+  /** Registry directory of the bundle it was loaded from. */
+  String bundleUri();
+
+  /** sha256 of its {@code model.onnx}. */
+  String sha256();
+
+  /** When the bundle was built, epoch milliseconds; orders versions. */
+  long createdAtMillis();
+
+  /**
+   * Labelled rows shipped in the bundle for the swap gate: a candidate is compared with the serving
+   * version on its own rows. Empty when the bundle carries no labels.
+   */
+  GateRows gateRows();
 
   /**
    * Scores the first {@code n} rows.
@@ -18,6 +34,7 @@ public interface ScoringModel extends AutoCloseable {
    */
   void score(long[] users, long[] movies, int n, float[] out);
 
+  /** Releases the model's native resources (a shared session closes with its last user). */
   @Override
   void close();
 }

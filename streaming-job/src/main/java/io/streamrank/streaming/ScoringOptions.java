@@ -79,6 +79,14 @@ public final class ScoringOptions {
           .noDefaultValue()
           .withDescription("Version to serve at start; the registry's latest when unset.");
 
+  public static final ConfigOption<Double> GATE_MARGIN =
+      ConfigOptions.key("streamrank.model.gate-margin")
+          .doubleType()
+          .defaultValue(0.02)
+          .withDescription(
+              "A new version whose RMSE on its bundle's labelled gate rows exceeds the serving"
+                  + " version's on the same rows by more than this is rejected.");
+
   public static final ConfigOption<String> DEVICE =
       ConfigOptions.key("streamrank.model.device")
           .stringType()
@@ -106,6 +114,7 @@ public final class ScoringOptions {
         conf.get(INTRA_OP_THREADS) > 0,
         INTRA_OP_THREADS,
         "must be > 0, got " + conf.get(INTRA_OP_THREADS));
+    require(conf.get(GATE_MARGIN) >= 0, GATE_MARGIN, "must be >= 0, got " + conf.get(GATE_MARGIN));
     String device = conf.get(DEVICE);
     require(
         device.equals("cpu") || device.equals("cuda") || device.equals("auto"),
