@@ -25,6 +25,20 @@ public final class Bundles {
 
   private Bundles() {}
 
+  /** The manifest of a model without a feature definition; see the full overload. */
+  public static Manifest manifest(
+      RankingModel model,
+      byte[] onnx,
+      String version,
+      String parentVersion,
+      Manifest.DataWindow window,
+      Map<String, Double> metrics,
+      List<Rating> valid,
+      float[][] validFeatures) {
+    return manifest(
+        model, onnx, version, parentVersion, window, metrics, valid, validFeatures, null);
+  }
+
   /**
    * The manifest of a model exported as {@code onnx}.
    *
