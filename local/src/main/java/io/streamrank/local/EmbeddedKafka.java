@@ -2,75 +2,244 @@ package io.streamrank.local;
 
 import io.streamrank.schemas.Topic;
 import io.streamrank.schemas.Topics;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A real Apache Kafka broker in KRaft mode (one combined broker/controller node) started in this
- * process from Kafka's own server classes, with a temporary data directory removed on close. Every
- * listener binds to 127.0.0.1 on a free port.
+ * process from Kafka's own server classes ({@link KafkaRaftServer}), with a temporary data
+ * directory removed on close. Every listener (client and controller) binds to the given host,
+ * 127.0.0.1 by default; nothing listens on the wildcard address.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
-  private final KafkaClusterTestKit cluster;
-  private final Path dataDir;
+  /** The host every listener binds to unless told otherwise. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster, Path dataDir) {
-    this.cluster = cluster;
+  private static final int NODE_ID = 1;
+  private static final String BROKER_LISTENER = "PLAINTEXT";
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final int START_ATTEMPTS = 3;
+  private static final long READY_TIMEOUT_MS = 60_000;
+
+  private final KafkaRaftServer server;
+  private final Path dataDir;
+  private final String bootstrapServers;
+  private final int port;
+  private final int controllerPort;
+  private boolean closed;
+
+  private EmbeddedKafka(
+      KafkaRaftServer server, Path dataDir, String host, int port, int controllerPort) {
+    this.server = server;
     this.dataDir = dataDir;
+    this.bootstrapServers = hostForAddress(host) + ":" + port;
+    this.port = port;
+    this.controllerPort = controllerPort;
   }
 
-  /** Starts a single-node KRaft broker and waits until it accepts clients. */
+  /** Starts a single-node KRaft broker on 127.0.0.1 (free ports) and waits until it is ready. */
   public static EmbeddedKafka start() throws Exception {
+    return start(DEFAULT_HOST, 0);
+  }
+
+  /**
+   * Starts a single-node KRaft broker whose listeners bind to {@code host} and waits until it
+   * accepts clients.
+   *
+   * @param host the address every listener binds to and the broker advertises (e.g. 127.0.0.1)
+   * @param port the client (PLAINTEXT) port; 0 picks a free one. The controller listener always
+   *     gets a free port on the same host.
+   */
+  public static EmbeddedKafka start(String host, int port) throws Exception {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("host must not be empty");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
+    InetAddress bindAddress = InetAddress.getByName(host);
+    for (int attempt = 1; ; attempt++) {
+      int brokerPort = port != 0 ? port : freePort(bindAddress);
+      int controllerPort = freePort(bindAddress, brokerPort);
+      try {
+        return startOnce(host, brokerPort, controllerPort);
+      } catch (Exception e) {
+        // A free port picked above may be taken by someone else before the broker binds it.
+        if (attempt < START_ATTEMPTS && hasCause(e, BindException.class)) {
+          LOG.info("Port race starting Kafka ({}), retrying with other ports", e.toString());
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private static EmbeddedKafka startOnce(String host, int port, int controllerPort)
+      throws Exception {
     Path dataDir = Files.createTempDirectory("streamrank-kafka-");
-    TestKitNodes nodes =
-        new TestKitNodes.Builder()
-            .setCombined(true)
-            .setNumBrokerNodes(1)
-            .setNumControllerNodes(1)
-            .setBaseDirectory(dataDir)
-            .build();
-    KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(nodes)
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .setConfigProp("auto.create.topics.enable", "false")
-            .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))
-            .setDeleteOnClose(true)
-            .build();
+    KafkaRaftServer server = null;
     try {
-      cluster.format();
-      cluster.startup();
-      cluster.waitForReadyBrokers();
-    } catch (Exception e) {
-      cluster.close();
+      KafkaConfig config = config(host, port, controllerPort, dataDir.resolve("data"));
+      format(config);
+      server = new KafkaRaftServer(config, Time.SYSTEM);
+      server.startup();
+      EmbeddedKafka kafka = new EmbeddedKafka(server, dataDir, host, port, controllerPort);
+      kafka.awaitReady();
+      LOG.info("Kafka broker (KRaft) up at {}", kafka.bootstrapServers());
+      return kafka;
+    } catch (Throwable e) {
+      if (server != null) {
+        try {
+          server.shutdown();
+          server.awaitShutdown();
+        } catch (Throwable suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
       deleteQuietly(dataDir);
       throw e;
     }
-    EmbeddedKafka kafka = new EmbeddedKafka(cluster, dataDir);
-    LOG.info("Kafka broker (KRaft) up at {}", kafka.bootstrapServers());
-    return kafka;
+  }
+
+  private static KafkaConfig config(String host, int port, int controllerPort, Path logDir) {
+    String h = hostForAddress(host);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", Integer.toString(NODE_ID));
+    p.put("controller.quorum.voters", NODE_ID + "@" + h + ":" + controllerPort);
+    p.put(
+        "listeners",
+        BROKER_LISTENER
+            + "://"
+            + h
+            + ":"
+            + port
+            + ","
+            + CONTROLLER_LISTENER
+            + "://"
+            + h
+            + ":"
+            + controllerPort);
+    p.put("advertised.listeners", BROKER_LISTENER + "://" + h + ":" + port);
+    p.put(
+        "listener.security.protocol.map",
+        BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    p.put("controller.listener.names", CONTROLLER_LISTENER);
+    p.put("inter.broker.listener.name", BROKER_LISTENER);
+    p.put("log.dirs", logDir.toString());
+    p.put("metadata.log.dir", logDir.toString());
+    // One node: every internal topic has one replica, and a fast first group join.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("auto.create.topics.enable", "false");
+    p.put("num.partitions", "1");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    // Leave flushing to the OS, and keep the log cleaner's buffer (compacted topics) small.
+    p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+    p.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+    return new KafkaConfig(p, false);
+  }
+
+  /** Writes meta.properties and the bootstrap metadata, as {@code kafka-storage.sh format} does. */
+  private static void format(KafkaConfig config) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+      new Formatter()
+          .setPrintStream(ps)
+          .setNodeId(config.nodeId())
+          .setClusterId(Uuid.randomUuid().toString())
+          .setDirectories(config.logDirs())
+          .setMetadataLogDirectory(config.metadataLogDir())
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+          .setIgnoreFormatted(false)
+          .run();
+    }
+    LOG.debug("Formatted Kafka storage: {}", out.toString(StandardCharsets.UTF_8).trim());
+  }
+
+  private void awaitReady() throws Exception {
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    Properties p = clientProperties();
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+    try (Admin admin = Admin.create(p)) {
+      while (true) {
+        try {
+          var nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+          if (nodes.stream().map(Node::id).anyMatch(id -> id == NODE_ID)) {
+            return;
+          }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException(
+                "Kafka broker at " + bootstrapServers + " did not become ready", e);
+          }
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new IllegalStateException(
+              "Kafka broker at " + bootstrapServers + " did not register in time");
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   /** The broker's address, for clients. */
   public String bootstrapServers() {
-    return cluster.bootstrapServers();
+    return bootstrapServers;
+  }
+
+  /** The port the broker's client (PLAINTEXT) listener is bound to. */
+  public int port() {
+    return port;
+  }
+
+  /** The port the KRaft controller listener is bound to. */
+  public int controllerPort() {
+    return controllerPort;
+  }
+
+  /** The broker's temporary data directory (removed on close). */
+  Path dataDir() {
+    return dataDir;
   }
 
   /** Admin client properties for this broker. */
@@ -94,7 +263,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       for (NewTopic nt : wanted) {
         try {
           admin.createTopics(List.of(nt)).all().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw e;
           }
@@ -103,14 +272,49 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  /** Stops the broker and removes its data directory. */
+  /** Stops the broker, waits for its threads to end and removes its data directory. */
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
-      cluster.close();
+      server.shutdown();
+      server.awaitShutdown();
     } finally {
       deleteQuietly(dataDir);
     }
+  }
+
+  /** A free port on {@code address}, other than {@code except}. */
+  private static int freePort(InetAddress address, int... except) throws IOException {
+    for (int i = 0; i < 10; i++) {
+      try (ServerSocket s = new ServerSocket(0, 1, address)) {
+        int p = s.getLocalPort();
+        if (except.length == 0 || p != except[0]) {
+          return p;
+        }
+      }
+    }
+    throw new IOException("No free port on " + address);
+  }
+
+  /** The host as it appears in a listener or host:port string (IPv6 literals bracketed). */
+  private static String hostForAddress(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private static void deleteQuietly(Path dir) {
@@ -119,16 +323,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     try (var paths = Files.walk(dir)) {
       paths
-          .sorted(java.util.Comparator.reverseOrder())
+          .sorted(Comparator.reverseOrder())
           .forEach(
               p -> {
                 try {
                   Files.deleteIfExists(p);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                   LOG.warn("Could not delete {}: {}", p, e.toString());
                 }
               });
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       LOG.warn("Could not clean up {}: {}", dir, e.toString());
     }
   }
