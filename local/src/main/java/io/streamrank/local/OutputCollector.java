@@ -1,6 +1,7 @@
 package io.streamrank.local;
 
 import io.streamrank.schemas.DeadLetter;
+import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
 import io.streamrank.schemas.Topics;
 import java.time.Duration;
@@ -30,6 +31,8 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private final Map<String, Float> scores = new HashMap<>();
   private final Set<String> versions = new LinkedHashSet<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
+  private final List<MonitorReport> reports = new ArrayList<>();
+  private final Map<Integer, List<String>> versionsByPartition = new HashMap<>();
   private long[] latencies = new long[1024];
   private long predictions;
   private long duplicates;
@@ -45,7 +48,9 @@ public final class OutputCollector implements Runnable, AutoCloseable {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.subscribe(List.of(topics.predictions().name(), topics.deadLetters().name()));
+    consumer.subscribe(
+        List.of(
+            topics.predictions().name(), topics.deadLetters().name(), topics.monitoring().name()));
   }
 
   @Override
@@ -76,10 +81,21 @@ public final class OutputCollector implements Runnable, AutoCloseable {
       count(p.getEventId());
       scores.put(p.getEventId(), p.getScore());
       versions.add(p.getModelVersion());
+      List<String> seq = versionsByPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>());
+      if (seq.isEmpty() || !seq.get(seq.size() - 1).equals(p.getModelVersion())) {
+        seq.add(p.getModelVersion());
+      }
       if (predictions > latencies.length) {
         latencies = Arrays.copyOf(latencies, latencies.length * 2);
       }
       latencies[(int) predictions - 1] = p.getScoredTime() - p.getIngestTime();
+    } else if (r.topic().equals(topics.monitoring().name())) {
+      var d = topics.monitoring().codec().decode(r.value());
+      if (!d.isOk()) {
+        undecodable++;
+        return;
+      }
+      reports.add(d.value());
     } else {
       var d = topics.deadLetters().codec().decode(r.value());
       if (!d.isOk()) {
@@ -116,6 +132,21 @@ public final class OutputCollector implements Runnable, AutoCloseable {
 
   public synchronized List<DeadLetter> deadLetters() {
     return List.copyOf(deadLetters);
+  }
+
+  /** Reports read from {@code monitoring}, in arrival order. */
+  public synchronized List<MonitorReport> reports() {
+    return List.copyOf(reports);
+  }
+
+  /**
+   * For each predictions partition, the model versions in the order they scored its records, each
+   * listed once per run (so {@code [v1, v2, v1]} means a partition went back to v1).
+   */
+  public synchronized Map<Integer, List<String>> versionRunsByPartition() {
+    Map<Integer, List<String>> copy = new HashMap<>();
+    versionsByPartition.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    return copy;
   }
 
   /** Model versions in the order they first appeared. */

@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
       StreamrankCli.DemoCommand.class,
       TrainCommand.class,
       StreamrankCli.ReplayCommand.class,
+      PublishCommands.Publish.class,
+      PublishCommands.Rollback.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {

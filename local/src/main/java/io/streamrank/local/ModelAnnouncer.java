@@ -1,0 +1,61 @@
+package io.streamrank.local;
+
+import io.streamrank.model.registry.BundleRef;
+import io.streamrank.model.registry.Manifest;
+import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.Topics;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Announces registry versions on the compacted {@code model-updates} topic. Announce only after the
+ * bundle is in the registry: the scoring job loads what the announcement points at.
+ */
+public final class ModelAnnouncer implements AutoCloseable {
+  /** Key of every announcement: compaction keeps the latest one. */
+  public static final String KEY = "streamrank-model";
+
+  private final Topics topics;
+  private final KafkaProducer<String, ModelUpdate> producer;
+
+  public ModelAnnouncer(String bootstrapServers, Topics topics) {
+    this.topics = topics;
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    producer = new KafkaProducer<>(p, new StringSerializer(), topics.modelUpdates().serializer());
+  }
+
+  /** The announcement of a published bundle. */
+  public static ModelUpdate announcement(BundleRef ref, Manifest manifest, boolean rollback) {
+    Map<String, Double> metrics = new HashMap<>(manifest.metrics());
+    return ModelUpdate.newBuilder()
+        .setVersion(ref.version())
+        .setBundleUri(ref.uri().toString())
+        .setSha256(ref.sha256())
+        .setCreatedAt(Instant.parse(manifest.createdAt()).toEpochMilli())
+        .setRollback(rollback)
+        .setMetrics(metrics)
+        .build();
+  }
+
+  /** Sends an announcement and waits until the broker has it. */
+  public void announce(ModelUpdate update) throws Exception {
+    producer
+        .send(new ProducerRecord<>(topics.modelUpdates().name(), KEY, update))
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+  }
+}
