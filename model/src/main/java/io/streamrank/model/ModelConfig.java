@@ -34,6 +34,20 @@ public final class ModelConfig {
     ADAGRAD
   }
 
+  /** How the trainer uses several threads. */
+  public enum Parallelism {
+    /**
+     * Synchronous data parallelism: threads share each minibatch, gradients are reduced in a fixed
+     * order, one step per minibatch. Deterministic for a seed and thread count.
+     */
+    SYNCHRONOUS,
+    /**
+     * Hogwild: each thread runs its own minibatches over its part of the epoch and updates the
+     * shared weights without locks (each with its own optimizer state). Not deterministic.
+     */
+    HOGWILD
+  }
+
   /** Default {@link #embeddingDim()}. */
   public static final int DEFAULT_EMBEDDING_DIM = 32;
 
@@ -56,6 +70,7 @@ public final class ModelConfig {
   private final int threads;
   private final int numFeatures;
   private final float averageDecay;
+  private final Parallelism parallelism;
 
   private ModelConfig(Builder b) {
     this.embeddingDim = b.embeddingDim;
@@ -75,6 +90,7 @@ public final class ModelConfig {
     this.threads = b.threads;
     this.numFeatures = b.numFeatures;
     this.averageDecay = b.averageDecay;
+    this.parallelism = b.parallelism;
   }
 
   /** A builder holding every default. */
@@ -107,6 +123,7 @@ public final class ModelConfig {
     b.threads = threads;
     b.numFeatures = numFeatures;
     b.averageDecay = averageDecay;
+    b.parallelism = parallelism;
     return b;
   }
 
@@ -212,6 +229,11 @@ public final class ModelConfig {
     return numFeatures;
   }
 
+  /** How several threads train. Default {@link Parallelism#SYNCHRONOUS}. */
+  public Parallelism parallelism() {
+    return parallelism;
+  }
+
   /**
    * Decay of an exponential moving average of the weights, updated after every step; when above 0
    * the average (not the raw weights) is validated, early-stopped on and returned, which smooths
@@ -250,6 +272,7 @@ public final class ModelConfig {
     m.put("threads", threads);
     m.put("num_features", numFeatures);
     m.put("average_decay", averageDecay);
+    m.put("parallelism", parallelism.name());
     return Collections.unmodifiableMap(m);
   }
 
@@ -288,6 +311,7 @@ public final class ModelConfig {
         case "threads" -> b.threads(num(e).intValue());
         case "num_features" -> b.numFeatures(num(e).intValue());
         case "average_decay" -> b.averageDecay(num(e).floatValue());
+        case "parallelism" -> b.parallelism(Parallelism.valueOf(String.valueOf(v)));
         default ->
             throw new IllegalArgumentException(
                 "unknown hyperparameter '"
@@ -344,6 +368,7 @@ public final class ModelConfig {
     private int threads = Runtime.getRuntime().availableProcessors();
     private int numFeatures = 0;
     private float averageDecay = 0.998f;
+    private Parallelism parallelism = Parallelism.SYNCHRONOUS;
 
     private Builder() {}
 
@@ -434,6 +459,12 @@ public final class ModelConfig {
     /** See {@link ModelConfig#threads()}. */
     public Builder threads(int v) {
       threads = v;
+      return this;
+    }
+
+    /** See {@link ModelConfig#parallelism()}. */
+    public Builder parallelism(Parallelism v) {
+      parallelism = Objects.requireNonNull(v, "parallelism");
       return this;
     }
 

@@ -100,39 +100,22 @@ public final class Trainer {
       for (int i = 0; i < n; i++) {
         perm[i] = i;
       }
-      int bs = cfg.batchSize();
-      int[] bu = new int[bs];
-      int[] bm = new int[bs];
-      float[] by = new float[bs];
-      float[] bf = f > 0 ? new float[bs * f] : null;
-      float oov = cfg.oovRate();
+      Batches data = new Batches(uRows, mRows, labels, trainF, f, cfg.batchSize(), cfg.oovRate());
       float decay = cfg.averageDecay();
       // With averaging on, the average is what is validated, kept and returned.
       ModelWeights avg = decay > 0 ? w.deepCopy() : w;
-      long steps = 0;
+      Averager averager = decay > 0 ? new Averager(avg, w, decay) : null;
+      boolean hogwild = cfg.parallelism() == ModelConfig.Parallelism.HOGWILD && threads > 1;
+      TrainingEngine[] hogwildEngines = hogwild ? hogwildEngines(cfg, w) : null;
       for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
         long start = System.nanoTime();
         float lr = (float) (cfg.learningRate() * Math.pow(cfg.lrDecay(), epoch));
         shuffle(perm, rng);
-        double sq = 0;
-        for (int lo = 0; lo < n; lo += bs) {
-          int b = Math.min(bs, n - lo);
-          for (int e = 0; e < b; e++) {
-            int row = perm[lo + e];
-            bu[e] = oov > 0 && rng.nextFloat() < oov ? 0 : uRows[row];
-            bm[e] = oov > 0 && rng.nextFloat() < oov ? 0 : mRows[row];
-            by[e] = labels[row];
-            if (f > 0) {
-              System.arraycopy(trainF, row * f, bf, e * f, f);
-            }
-          }
-          sq += engine.computeGradients(bu, bm, by, bf, b);
-          engine.step(lr);
-          if (decay > 0) {
-            // TensorFlow's warm-up: early on the average follows the weights closely.
-            steps++;
-            avg.blend(w, Math.min(decay, (1f + steps) / (10f + steps)));
-          }
+        double sq;
+        if (hogwild) {
+          sq = hogwildEpoch(hogwildEngines, data, perm, rng, lr, averager, pool);
+        } else {
+          sq = data.run(engine, perm, 0, n, rng, lr, averager);
         }
         double trainRmse = Math.sqrt(sq / n);
         double validRmse = nv == 0 ? Double.NaN : rmse(avg, vu, vm, vy, validF, pool, threads);
@@ -177,6 +160,136 @@ public final class Trainer {
       if (pool != null) {
         pool.shutdownNow();
       }
+    }
+  }
+
+  /** One engine per thread, each single-threaded, all updating the same weights without locks. */
+  private static TrainingEngine[] hogwildEngines(ModelConfig cfg, ModelWeights w) {
+    ModelConfig single = cfg.toBuilder().threads(1).build();
+    TrainingEngine[] engines = new TrainingEngine[cfg.threads()];
+    for (int t = 0; t < engines.length; t++) {
+      engines[t] = new TrainingEngine(single, w, null);
+    }
+    return engines;
+  }
+
+  /**
+   * Hogwild: each thread takes a contiguous part of the epoch's permutation and steps on the shared
+   * weights with its own optimizer state, without synchronisation; thread 0 keeps the average.
+   */
+  private static double hogwildEpoch(
+      TrainingEngine[] engines,
+      Batches data,
+      int[] perm,
+      SplittableRandom rng,
+      float lr,
+      Averager averager,
+      ExecutorService pool) {
+    int threads = engines.length;
+    int n = perm.length;
+    List<Future<Double>> futures = new ArrayList<>();
+    for (int t = 1; t < threads; t++) {
+      TrainingEngine e = engines[t];
+      int lo = (int) ((long) n * t / threads);
+      int hi = (int) ((long) n * (t + 1) / threads);
+      SplittableRandom local = rng.split();
+      Batches own = data.copy();
+      futures.add(pool.submit(() -> own.run(e, perm, lo, hi, local, lr, null)));
+    }
+    double sq = data.run(engines[0], perm, 0, (int) ((long) n / threads), rng, lr, averager);
+    for (Future<Double> f : futures) {
+      try {
+        sq += f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("training interrupted", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a Hogwild worker failed", e.getCause());
+      }
+    }
+    return sq;
+  }
+
+  /** Training rows and one set of minibatch buffers. */
+  private static final class Batches {
+    final int[] uRows;
+    final int[] mRows;
+    final float[] labels;
+    final float[] features;
+    final int f;
+    final int bs;
+    final float oov;
+    final int[] bu;
+    final int[] bm;
+    final float[] by;
+    final float[] bf;
+
+    Batches(int[] uRows, int[] mRows, float[] labels, float[] features, int f, int bs, float oov) {
+      this.uRows = uRows;
+      this.mRows = mRows;
+      this.labels = labels;
+      this.features = features;
+      this.f = f;
+      this.bs = bs;
+      this.oov = oov;
+      bu = new int[bs];
+      bm = new int[bs];
+      by = new float[bs];
+      bf = f > 0 ? new float[bs * f] : null;
+    }
+
+    Batches copy() {
+      return new Batches(uRows, mRows, labels, features, f, bs, oov);
+    }
+
+    /** Steps through {@code perm[from..to)} in minibatches; returns the sum of squared errors. */
+    double run(
+        TrainingEngine engine,
+        int[] perm,
+        int from,
+        int to,
+        SplittableRandom rng,
+        float lr,
+        Averager averager) {
+      double sq = 0;
+      for (int lo = from; lo < to; lo += bs) {
+        int b = Math.min(bs, to - lo);
+        for (int e = 0; e < b; e++) {
+          int row = perm[lo + e];
+          bu[e] = oov > 0 && rng.nextFloat() < oov ? 0 : uRows[row];
+          bm[e] = oov > 0 && rng.nextFloat() < oov ? 0 : mRows[row];
+          by[e] = labels[row];
+          if (f > 0) {
+            System.arraycopy(features, row * f, bf, e * f, f);
+          }
+        }
+        sq += engine.computeGradients(bu, bm, by, bf, b);
+        engine.step(lr);
+        if (averager != null) {
+          averager.update();
+        }
+      }
+      return sq;
+    }
+  }
+
+  /** The moving average of the weights. */
+  private static final class Averager {
+    final ModelWeights avg;
+    final ModelWeights w;
+    final float decay;
+    long steps;
+
+    Averager(ModelWeights avg, ModelWeights w, float decay) {
+      this.avg = avg;
+      this.w = w;
+      this.decay = decay;
+    }
+
+    void update() {
+      // TensorFlow's warm-up: early on the average follows the weights closely.
+      steps++;
+      avg.blend(w, Math.min(decay, (1f + steps) / (10f + steps)));
     }
   }
 

@@ -105,6 +105,14 @@ class TrainerTest {
   }
 
   @Test
+  void hogwildTrainsToo() {
+    ModelConfig cfg = small().toBuilder().parallelism(ModelConfig.Parallelism.HOGWILD).build();
+    RankingModel hogwild = new Trainer().train(TRAIN, VALID, cfg, TrainingListener.NONE);
+    RankingModel sync = new Trainer().train(TRAIN, VALID, small(), TrainingListener.NONE);
+    assertThat(Metrics.rmse(hogwild, VALID)).isLessThan(Metrics.rmse(sync, VALID) + 0.05);
+  }
+
+  @Test
   void unknownIdsUseTheOutOfVocabularyRow() {
     RankingModel model = new Trainer().train(TRAIN, VALID, small(), TrainingListener.NONE);
     assertThat(model.knowsUser(1)).isTrue();
