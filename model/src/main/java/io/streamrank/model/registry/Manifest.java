@@ -89,10 +89,17 @@ public record Manifest(
         hyperparameters == null
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
-    metrics =
-        metrics == null
-            ? Map.of()
-            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    Map<String, Double> finite = new LinkedHashMap<>();
+    if (metrics != null) {
+      // JSON has no NaN or infinity: a metric that could not be computed is left out.
+      metrics.forEach(
+          (k, v) -> {
+            if (v != null && Double.isFinite(v)) {
+              finite.put(k, v);
+            }
+          });
+    }
+    metrics = java.util.Collections.unmodifiableMap(finite);
     referenceHistograms =
         referenceHistograms == null
             ? Map.of()
