@@ -85,6 +85,8 @@ class HotSwapEndToEndTest {
       kafka.createTopics(topics, 2);
       Configuration conf = new Configuration();
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      // Gate behaviour has its own harness tests; here any good version must pass it.
+      conf.set(ScoringOptions.GATE_MARGIN, 1.0);
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
       StreamExecutionEnvironment env = LocalFlink.environment(2, false, 8081);
       KafkaScoringJob.configure(env, conf);

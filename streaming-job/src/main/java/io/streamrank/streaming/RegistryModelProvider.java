@@ -137,8 +137,18 @@ public final class RegistryModelProvider implements ModelProvider {
     }
   }
 
+  /** The labelled golden rows; rows for unknown ids carry no rating and are not used. */
   private static GateRows gateRows(List<GoldenRow> golden) {
-    return GateRows.none();
+    List<GoldenRow> labelled = golden.stream().filter(g -> g.rating() != null).toList();
+    long[] users = new long[labelled.size()];
+    long[] movies = new long[labelled.size()];
+    float[] ratings = new float[labelled.size()];
+    for (int i = 0; i < labelled.size(); i++) {
+      users[i] = labelled.get(i).userId();
+      movies[i] = labelled.get(i).movieId();
+      ratings[i] = labelled.get(i).rating();
+    }
+    return new GateRows(users, movies, ratings);
   }
 
   /** A version served through a shared ONNX Runtime session. */

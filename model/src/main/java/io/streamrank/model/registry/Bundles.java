@@ -14,8 +14,11 @@ import java.util.SplittableRandom;
 
 /** Builds the manifest of a trained model: histograms, golden set, signature, checksum. */
 public final class Bundles {
-  /** Rows in a golden set. */
-  public static final int GOLDEN_ROWS = 64;
+  /**
+   * Rows in a golden set: 8 that exercise unknown and odd ids, the rest labelled rows the hot-swap
+   * gate uses.
+   */
+  public static final int GOLDEN_ROWS = 264;
 
   /** Edges of the prediction histogram: 20 bins of 0.25 from 0.5 to 5.5. */
   public static final double[] PREDICTION_EDGES = Histogram.edges(0.5, 5.5, 20);
@@ -99,6 +102,7 @@ public final class Bundles {
     SplittableRandom rng = new SplittableRandom(seed);
     List<long[]> ids = new ArrayList<>();
     List<float[]> feats = new ArrayList<>();
+    List<Float> labels = new ArrayList<>();
     long[] users = model.users().ids();
     long[] movies = model.movies().ids();
     long unknownUser = model.users().maxId() + 1;
@@ -116,12 +120,14 @@ public final class Bundles {
     for (long[] o : odd) {
       ids.add(o);
       feats.add(new float[f]);
+      labels.add(null);
     }
     while (ids.size() < GOLDEN_ROWS) {
       if (!rows.isEmpty()) {
         int i = rng.nextInt(rows.size());
         ids.add(new long[] {rows.get(i).userId(), rows.get(i).movieId()});
         feats.add(f > 0 ? features[i].clone() : new float[0]);
+        labels.add(rows.get(i).rating());
       } else {
         ids.add(
             new long[] {
@@ -129,13 +135,16 @@ public final class Bundles {
               movies.length > 0 ? movies[rng.nextInt(movies.length)] : 0
             });
         feats.add(new float[f]);
+        labels.add(null);
       }
     }
     List<GoldenRow> out = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       long[] um = ids.get(i);
       float[] x = feats.get(i);
-      out.add(new GoldenRow(um[0], um[1], x, model.predict(um[0], um[1], f > 0 ? x : null)));
+      out.add(
+          new GoldenRow(
+              um[0], um[1], x, model.predict(um[0], um[1], f > 0 ? x : null), labels.get(i)));
     }
     return out;
   }

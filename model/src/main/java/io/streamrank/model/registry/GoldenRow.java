@@ -11,12 +11,15 @@ import java.util.Arrays;
  * @param movieId raw movie id
  * @param features the row's features, empty when the model has none
  * @param expected the expected score
+ * @param rating the true rating when the row comes from labelled data, null otherwise; the hot-swap
+ *     gate compares a candidate with the serving version on these
  */
 public record GoldenRow(
     @JsonProperty("user_id") long userId,
     @JsonProperty("movie_id") long movieId,
     @JsonProperty("features") float[] features,
-    @JsonProperty("expected") float expected) {
+    @JsonProperty("expected") float expected,
+    @JsonProperty("rating") Float rating) {
 
   /** Copies the features. */
   public GoldenRow {
@@ -34,7 +37,8 @@ public record GoldenRow(
         && userId == g.userId
         && movieId == g.movieId
         && Arrays.equals(features, g.features)
-        && Float.compare(expected, g.expected) == 0;
+        && Float.compare(expected, g.expected) == 0
+        && java.util.Objects.equals(rating, g.rating);
   }
 
   @Override
@@ -42,7 +46,8 @@ public record GoldenRow(
     return Long.hashCode(userId) * 31
         + Long.hashCode(movieId) * 17
         + Arrays.hashCode(features)
-        + Float.hashCode(expected);
+        + Float.hashCode(expected)
+        + java.util.Objects.hashCode(rating);
   }
 
   @Override
@@ -55,6 +60,7 @@ public record GoldenRow(
         + Arrays.toString(features)
         + " -> "
         + expected
+        + (rating == null ? "" : ", rated " + rating)
         + "]";
   }
 }

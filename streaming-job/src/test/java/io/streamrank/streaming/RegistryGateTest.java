@@ -1,0 +1,117 @@
+package io.streamrank.streaming;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.Split;
+import io.streamrank.datasets.Splits;
+import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.ModelConfig;
+import io.streamrank.model.RankingModel;
+import io.streamrank.model.Trainer;
+import io.streamrank.model.TrainingListener;
+import io.streamrank.model.onnx.Device;
+import io.streamrank.model.onnx.OnnxExporter;
+import io.streamrank.model.registry.BundleRef;
+import io.streamrank.model.registry.Bundles;
+import io.streamrank.model.registry.Manifest;
+import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.schemas.Event;
+import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.MonitorReport;
+import io.streamrank.schemas.Prediction;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gate with real bundles: a candidate trained on shuffled ratings is worse than the serving
+ * version on the candidate's own labelled golden rows and is rejected; a properly trained one
+ * passes.
+ */
+class RegistryGateTest {
+  @Test
+  void worseCandidateIsRejectedOnItsLabelledGoldenRowsAndABetterOneServes(@TempDir Path dir)
+      throws Exception {
+    Split split =
+        Splits.byTime(
+            new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(30_000))
+                .generate()
+                .ratings());
+    ModelConfig cfg = ModelConfig.builder().embeddingDim(8).hiddenLayers(16).epochs(3).build();
+    ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
+    List<Rating> shuffled = new ArrayList<>(split.train());
+    List<Float> labels = new ArrayList<>(shuffled.stream().map(Rating::rating).toList());
+    java.util.Collections.shuffle(labels, new Random(1));
+    for (int i = 0; i < shuffled.size(); i++) {
+      Rating r = shuffled.get(i);
+      shuffled.set(i, new Rating(r.userId(), r.movieId(), r.timestamp(), labels.get(i)));
+    }
+    ModelUpdate serving =
+        publish(
+            registry,
+            "v1",
+            train(split.train(), split, cfg.toBuilder().epochs(1).build()),
+            split,
+            0);
+    ModelUpdate noise = publish(registry, "v2", train(shuffled, split, cfg), split, 1);
+    ModelUpdate better = publish(registry, "v3", train(split.train(), split, cfg), split, 2);
+
+    var provider = new RegistryModelProvider(dir.toUri().toString(), "v1", Device.CPU, 1);
+    try (var h =
+        new TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction>(
+            new BatchScoringOperator(provider, 64, 20, 0.02))) {
+      h.open();
+      var op = (BatchScoringOperator) h.getOperator();
+      long t = 0;
+      for (ModelUpdate u : List.of(noise, better)) {
+        h.processElement2(new StreamRecord<>(u));
+        while (op.isLoading()) {
+          Thread.sleep(2);
+          h.setProcessingTime(t += 25);
+        }
+      }
+      assertThat(op.servingVersion()).isEqualTo("v3");
+      List<MonitorReport> reports = new ArrayList<>();
+      h.getSideOutput(BatchScoringOperator.MONITORING).forEach(r -> reports.add(r.getValue()));
+      assertThat(reports).extracting(MonitorReport::getKind).containsExactly("rejection", "swap");
+      assertThat(reports.get(0).getModelVersion()).isEqualTo("v2");
+      assertThat(reports.get(0).getMessage()).contains("gate").contains("worse than serving v1");
+    }
+    assertThat(serving.getVersion()).isEqualTo("v1");
+  }
+
+  private static RankingModel train(List<Rating> rows, Split split, ModelConfig cfg) {
+    return new Trainer().train(rows, split.valid(), cfg, TrainingListener.NONE);
+  }
+
+  private static ModelUpdate publish(
+      ModelRegistry registry, String version, RankingModel m, Split split, int order)
+      throws Exception {
+    byte[] onnx = new OnnxExporter().export(m, version, Map.of());
+    Manifest manifest =
+        Bundles.manifest(
+            m,
+            onnx,
+            version,
+            null,
+            Manifest.DataWindow.ofEpochSeconds(0, 1),
+            Map.of(),
+            split.valid(),
+            null);
+    BundleRef ref = registry.publish(onnx, manifest);
+    return ModelUpdate.newBuilder()
+        .setVersion(version)
+        .setBundleUri(ref.uri().toString())
+        .setSha256(ref.sha256())
+        .setCreatedAt(Instant.parse(manifest.createdAt()).toEpochMilli() + order)
+        .build();
+  }
+}
