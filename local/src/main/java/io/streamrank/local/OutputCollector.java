@@ -34,6 +34,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private final List<MonitorReport> reports = new ArrayList<>();
   private final Map<Integer, List<String>> versionsByPartition = new HashMap<>();
   private long[] latencies = new long[1024];
+  private long[] scoredTimes = new long[1024];
   private long predictions;
   private long duplicates;
   private long undecodable;
@@ -87,8 +88,10 @@ public final class OutputCollector implements Runnable, AutoCloseable {
       }
       if (predictions > latencies.length) {
         latencies = Arrays.copyOf(latencies, latencies.length * 2);
+        scoredTimes = Arrays.copyOf(scoredTimes, scoredTimes.length * 2);
       }
       latencies[(int) predictions - 1] = p.getScoredTime() - p.getIngestTime();
+      scoredTimes[(int) predictions - 1] = p.getScoredTime();
     } else if (r.topic().equals(topics.monitoring().name())) {
       var d = topics.monitoring().codec().decode(r.value());
       if (!d.isOk()) {
@@ -162,6 +165,15 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   /** The score each event got. */
   public synchronized Map<String, Float> scores() {
     return Map.copyOf(scores);
+  }
+
+  /**
+   * Processing latency (ms) and scored wall time of every prediction read so far, in read order:
+   * {@code [0]} latencies, {@code [1]} scored times.
+   */
+  public synchronized long[][] latencyTrace() {
+    int n = (int) predictions;
+    return new long[][] {Arrays.copyOf(latencies, n), Arrays.copyOf(scoredTimes, n)};
   }
 
   /** The {@code q}-quantile (0..1) of processing latency in ms, or 0 before any prediction. */

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
       StreamrankCli.ReplayCommand.class,
       PublishCommands.Publish.class,
       PublishCommands.Rollback.class,
+      StreamrankCli.BenchSwapCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
@@ -236,6 +237,50 @@ public final class StreamrankCli implements Callable<Integer> {
             "replayed %,d events (+ labels) from %s in %.1f s (%,.0f events/s); %d malformed lines%n",
             n, d.source(), secs, n / secs, d.malformed().size());
       }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench-swap",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Measures a hot swap: events at a fixed rate, a new version announced halfway; prints p99"
+            + " latency around the swap over steady-state p99, and the longest gap between"
+            + " predictions around the swap over steady-state p99."
+      })
+  static final class BenchSwapCommand implements Callable<Integer> {
+    @Option(
+        names = "--rate",
+        defaultValue = "5000",
+        description = "Events per second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(
+        names = "--seconds",
+        defaultValue = "40",
+        description = "Stream length (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(
+        names = "--window",
+        defaultValue = "10",
+        description = "Width of the window around the swap, s (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(
+        names = "--parallelism",
+        defaultValue = "2",
+        description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Override
+    public Integer call() throws Exception {
+      require(rate > 0, "--rate must be > 0");
+      require(seconds > 2 * window, "--seconds must be more than twice --window");
+      require(parallelism > 0, "--parallelism must be > 0");
+      new SwapBenchmark(System.out)
+          .run(new SwapBenchmark.Settings(rate, seconds, window, parallelism));
       return 0;
     }
   }

@@ -1,0 +1,224 @@
+package io.streamrank.local;
+
+import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.Split;
+import io.streamrank.datasets.Splits;
+import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.ModelConfig;
+import io.streamrank.model.RankingModel;
+import io.streamrank.model.Trainer;
+import io.streamrank.model.TrainingListener;
+import io.streamrank.model.onnx.OnnxExporter;
+import io.streamrank.model.registry.BundleRef;
+import io.streamrank.model.registry.Bundles;
+import io.streamrank.model.registry.Manifest;
+import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.schemas.MonitorReport;
+import io.streamrank.schemas.Topics;
+import io.streamrank.streaming.KafkaScoringJob;
+import io.streamrank.streaming.ScoringOptions;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Measures what a hot swap costs the stream, in one run: events flow at a fixed rate, a new version
+ * is announced halfway, and the figures compare the window around the swap with the steady state
+ * before and after it.
+ */
+public final class SwapBenchmark {
+  /**
+   * Benchmark settings.
+   *
+   * @param rate events per second
+   * @param seconds length of the stream
+   * @param windowSeconds width of the window around the swap
+   * @param parallelism Flink parallelism (and partitions)
+   */
+  public record Settings(double rate, int seconds, int windowSeconds, int parallelism) {}
+
+  /**
+   * The figures.
+   *
+   * @param steadyP99 p99 processing latency outside the swap window, ms
+   * @param swapP99 p99 processing latency inside the window, ms
+   * @param steadyMaxGap longest gap between consecutive predictions outside the window, ms
+   * @param swapMaxGap longest gap between consecutive predictions inside the window, ms
+   * @param predictions predictions read back
+   * @param inWindow predictions inside the window
+   */
+  public record Result(
+      long steadyP99,
+      long swapP99,
+      long steadyMaxGap,
+      long swapMaxGap,
+      long predictions,
+      long inWindow) {
+    public double p99Ratio() {
+      return (double) swapP99 / Math.max(1, steadyP99);
+    }
+
+    public double gapOverSteadyP99() {
+      return (double) swapMaxGap / Math.max(1, steadyP99);
+    }
+  }
+
+  private final PrintStream out;
+
+  public SwapBenchmark(PrintStream out) {
+    this.out = out;
+  }
+
+  public Result run(Settings s) throws Exception {
+    int events = (int) (s.rate() * s.seconds());
+    List<Rating> all =
+        new SyntheticGenerator(
+                SyntheticGenerator.Options.defaults().withRatings(Math.max(20_000, events)))
+            .generate()
+            .ratings();
+    Split split = Splits.byTime(all, 0.5, 0.6);
+    Path dir = Files.createTempDirectory("streamrank-bench-registry-");
+    ModelConfig cfg = ModelConfig.defaults().toBuilder().epochs(3).build();
+    InitialModel.Trained v1 =
+        InitialModel.trainAndPublish(
+            split.train(),
+            split.valid(),
+            dir,
+            cfg,
+            new PrintStream(PrintStream.nullOutputStream()));
+    RankingModel m2 =
+        new Trainer()
+            .train(
+                split.train(),
+                split.valid(),
+                cfg.toBuilder().seed(2).build(),
+                TrainingListener.NONE);
+    byte[] onnx = new OnnxExporter().export(m2, "v2-bench", Map.of());
+    Manifest manifest =
+        Bundles.manifest(
+            m2,
+            onnx,
+            "v2-bench",
+            v1.version(),
+            Manifest.DataWindow.ofEpochSeconds(0, 1),
+            Map.of(),
+            split.valid(),
+            null);
+    BundleRef v2 = new ModelRegistry(dir.toUri().toString()).publish(onnx, manifest);
+    List<Rating> stream = new ArrayList<>();
+    while (stream.size() < events) {
+      stream.addAll(all.subList(0, Math.min(all.size(), events - stream.size())));
+    }
+    Topics topics = Topics.defaults();
+    out.printf(
+        "swap benchmark: %,d events at %,.0f ev/s, parallelism %d, swap announced at %d s, window ±%d s, %d cores%n",
+        events,
+        s.rate(),
+        s.parallelism(),
+        s.seconds() / 2,
+        s.windowSeconds() / 2,
+        Runtime.getRuntime().availableProcessors());
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(topics, s.parallelism());
+      Configuration conf = new Configuration();
+      conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      conf.set(ScoringOptions.GATE_MARGIN, 1.0);
+      StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
+      KafkaScoringJob.configure(env, conf);
+      KafkaScoringJob.create(conf, v1.provider()).build(env);
+      JobClient job = env.executeAsync("swap benchmark");
+      try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
+          ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics);
+          ModelAnnouncer announcer = new ModelAnnouncer(kafka.bootstrapServers(), topics)) {
+        Thread reader = new Thread(collector, "bench-collector");
+        reader.setDaemon(true);
+        reader.start();
+        // Warm-up: the job must be scoring before the clock starts.
+        replay.replay(stream.subList(0, 1000), 0, "warm-");
+        waitFor(() -> collector.predictions() >= 1000, Duration.ofSeconds(120));
+        int half = events / 2;
+        replay.replay(stream.subList(0, half), s.rate(), "a-");
+        announcer.announce(ModelAnnouncer.announcement(v2, manifest, false));
+        replay.replay(stream.subList(half, events), s.rate(), "b-");
+        replay.flush();
+        waitFor(() -> collector.predictions() >= 1000L + events, Duration.ofSeconds(120));
+        job.cancel().get();
+        collector.close();
+        reader.join(10_000);
+        long swapAt =
+            collector.reports().stream()
+                .filter(r -> r.getKind().equals("swap"))
+                .mapToLong(MonitorReport::getWindowStart)
+                .min()
+                .orElseThrow(() -> new IllegalStateException("no swap was reported"));
+        Result r = analyse(collector.latencyTrace(), swapAt, s.windowSeconds() * 1000L / 2, 1000);
+        out.printf(
+            "steady p99 %d ms | swap-window p99 %d ms | ratio %.2f (goal <= 1.5)%n"
+                + "longest gap between predictions: steady %d ms, around the swap %d ms = %.2f x steady p99"
+                + " (goal <= 2)%n%,d predictions, %,d in the swap window%n",
+            r.steadyP99(),
+            r.swapP99(),
+            r.p99Ratio(),
+            r.steadyMaxGap(),
+            r.swapMaxGap(),
+            r.gapOverSteadyP99(),
+            r.predictions(),
+            r.inWindow());
+        return r;
+      }
+    }
+  }
+
+  /** Splits the trace at the swap window and computes both sides' figures. */
+  static Result analyse(long[][] trace, long swapAt, long halfWindowMs, int skipWarmUp) {
+    long[] latency = Arrays.copyOfRange(trace[0], skipWarmUp, trace[0].length);
+    long[] scored = Arrays.copyOfRange(trace[1], skipWarmUp, trace[1].length);
+    List<Long> steadyLat = new ArrayList<>();
+    List<Long> swapLat = new ArrayList<>();
+    for (int i = 0; i < latency.length; i++) {
+      (Math.abs(scored[i] - swapAt) <= halfWindowMs ? swapLat : steadyLat).add(latency[i]);
+    }
+    long[] times = scored.clone();
+    Arrays.sort(times);
+    long steadyGap = 0;
+    long swapGap = 0;
+    for (int i = 1; i < times.length; i++) {
+      long gap = times[i] - times[i - 1];
+      if (Math.abs(times[i] - swapAt) <= halfWindowMs
+          || Math.abs(times[i - 1] - swapAt) <= halfWindowMs) {
+        swapGap = Math.max(swapGap, gap);
+      } else {
+        steadyGap = Math.max(steadyGap, gap);
+      }
+    }
+    return new Result(
+        p99(steadyLat), p99(swapLat), steadyGap, swapGap, latency.length, swapLat.size());
+  }
+
+  private static long p99(List<Long> values) {
+    if (values.isEmpty()) {
+      return 0;
+    }
+    long[] v = values.stream().mapToLong(Long::longValue).sorted().toArray();
+    return v[(int) Math.min(v.length - 1, Math.ceil(0.99 * v.length) - 1)];
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier c, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("benchmark timed out after " + timeout);
+      }
+      Thread.sleep(50);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.streamrank.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The swap benchmark's arithmetic, on a hand-made trace (the run itself is a command). */
+class SwapBenchmarkTest {
+  @Test
+  void splitsTheTraceAtTheSwapWindowAndFindsTheLongestGapOnEachSide() {
+    // 10 ms apart, latency 5 ms; around t=1000 a 60 ms gap and latency 20 ms.
+    int n = 300;
+    long[] latency = new long[n];
+    long[] scored = new long[n];
+    long t = 0;
+    for (int i = 0; i < n; i++) {
+      t += (i == 100) ? 60 : 10;
+      scored[i] = t;
+      latency[i] = Math.abs(t - 1000) <= 100 ? 20 : 5;
+    }
+    SwapBenchmark.Result r = SwapBenchmark.analyse(new long[][] {latency, scored}, 1000, 100, 0);
+    assertThat(r.swapMaxGap()).isEqualTo(60);
+    assertThat(r.steadyMaxGap()).isEqualTo(10);
+    assertThat(r.swapP99()).isEqualTo(20);
+    assertThat(r.steadyP99()).isEqualTo(5);
+    assertThat(r.p99Ratio()).isEqualTo(4.0);
+    assertThat(r.inWindow() + (r.predictions() - r.inWindow())).isEqualTo(n);
+  }
+}
