@@ -154,6 +154,7 @@ public final class Demo {
                 rmse(live, collector.scores()),
                 (System.nanoTime() - start) / 1e9,
                 replaySeconds,
+                scoringSeconds(collector),
                 model.metrics());
         report(summary, collector, s.summary());
         return summary;
@@ -182,6 +183,21 @@ public final class Demo {
       }
       replay.sendRawEvent("corrupt-" + i, junk);
     }
+  }
+
+  /** Wall time from the first prediction's scoring to the last one's. */
+  private static double scoringSeconds(OutputCollector collector) {
+    long[] scored = collector.latencyTrace()[1];
+    if (scored.length < 2) {
+      return 0;
+    }
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (long t : scored) {
+      min = Math.min(min, t);
+      max = Math.max(max, t);
+    }
+    return (max - min) / 1000.0;
   }
 
   private static double rmse(List<Rating> live, Map<String, Float> scores) {

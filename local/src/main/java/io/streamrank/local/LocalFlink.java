@@ -1,6 +1,7 @@
 package io.streamrank.local;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -29,6 +30,11 @@ public final class LocalFlink {
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.BIND_PORT, webPort + "-" + Math.max(webPort, 8099));
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+    // The blob server and RPC endpoints follow the bind hosts: keep everything on loopback.
+    conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+    conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+    conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+    conf.set(TaskManagerOptions.HOST, "127.0.0.1");
     StreamExecutionEnvironment env =
         webUi
             ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf)
