@@ -7,6 +7,7 @@ import io.streamrank.datasets.SyntheticGenerator;
 import io.streamrank.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Option;
       PublishCommands.Publish.class,
       PublishCommands.Rollback.class,
       StreamrankCli.BenchSwapCommand.class,
+      StreamrankCli.BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
@@ -281,6 +283,85 @@ public final class StreamrankCli implements Callable<Integer> {
       require(parallelism > 0, "--parallelism must be > 0");
       new SwapBenchmark(System.out)
           .run(new SwapBenchmark.Settings(rate, seconds, window, parallelism));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description = {
+        "End-to-end throughput and latency on the embedded cluster, side by side in one run: the"
+            + " scoring pipeline, the same pipeline with an identity model, per-event scoring"
+            + " (batch 1), and raw ONNX Runtime in this JVM.",
+        "Ramps the offered rate and reports the highest rate sustained (every prediction arrives"
+            + " within --drain-ms after the producer stops) with p50/p99 latency from event creation"
+            + " to prediction arrival."
+      })
+  static final class BenchCommand implements Callable<Integer> {
+    @Option(
+        names = "--rates",
+        split = ",",
+        defaultValue = "5000,10000,20000,40000,80000,120000",
+        description = "Offered rates, ascending (default: ${DEFAULT-VALUE}).")
+    int[] rates;
+
+    @Option(
+        names = "--step-seconds",
+        defaultValue = "5",
+        description = "Seconds per rate (default: ${DEFAULT-VALUE}).")
+    int stepSeconds;
+
+    @Option(
+        names = "--parallelism",
+        defaultValue = "2",
+        description = "Flink parallelism and partitions (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(
+        names = "--batch-size",
+        defaultValue = "256",
+        description = "Scoring micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(
+        names = "--flush-ms",
+        defaultValue = "5",
+        description = "Scoring flush interval (default: ${DEFAULT-VALUE}).")
+    long flushMs;
+
+    @Option(
+        names = "--drain-ms",
+        defaultValue = "2000",
+        description = "How long predictions may trail the producer (default: ${DEFAULT-VALUE}).")
+    long drainMs;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the report as JSON.")
+    Path outFile;
+
+    @Override
+    public Integer call() throws Exception {
+      require(
+          rates.length > 0 && Arrays.stream(rates).allMatch(r -> r > 0),
+          "--rates must be positive");
+      require(stepSeconds > 0, "--step-seconds must be > 0");
+      require(parallelism > 0, "--parallelism must be > 0");
+      require(batchSize > 0, "--batch-size must be > 0");
+      require(flushMs > 0, "--flush-ms must be > 0");
+      var report =
+          new ThroughputBenchmark(System.out)
+              .run(
+                  new ThroughputBenchmark.Settings(
+                      rates,
+                      stepSeconds,
+                      parallelism,
+                      batchSize,
+                      flushMs,
+                      Duration.ofMillis(drainMs)));
+      if (outFile != null) {
+        ThroughputBenchmark.write(report, outFile);
+        System.out.println("report written to " + outFile);
+      }
       return 0;
     }
   }

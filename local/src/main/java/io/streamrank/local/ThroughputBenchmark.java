@@ -1,0 +1,430 @@
+package io.streamrank.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.Split;
+import io.streamrank.datasets.Splits;
+import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.ModelConfig;
+import io.streamrank.model.onnx.OnnxScorer;
+import io.streamrank.model.onnx.ScorerOptions;
+import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.schemas.Event;
+import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.Topics;
+import io.streamrank.streaming.GateRows;
+import io.streamrank.streaming.KafkaScoringJob;
+import io.streamrank.streaming.ModelProvider;
+import io.streamrank.streaming.ScoringModel;
+import io.streamrank.streaming.ScoringOptions;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code ./streamrank bench}: end-to-end throughput and latency on the embedded cluster, side by
+ * side in one run. An open-loop producer offers events at fixed rates (a ramp); a rate is sustained
+ * when every prediction arrives within the drain allowance after the producer stops. Latency is
+ * from the event's creation in the producer to the prediction's arrival at a consumer. Variants:
+ * the scoring pipeline, the same pipeline with an identity model (no ONNX Runtime), per-event
+ * scoring (batch size 1), and raw ONNX Runtime batch throughput in this JVM.
+ */
+public final class ThroughputBenchmark {
+  /**
+   * Benchmark settings.
+   *
+   * @param rates offered rates to try, ascending, events/s
+   * @param stepSeconds how long each rate is offered
+   * @param parallelism Flink parallelism and partitions
+   * @param batchSize scoring micro-batch
+   * @param flushMs scoring flush interval
+   * @param drain how long predictions may trail the producer and still count as sustained
+   */
+  public record Settings(
+      int[] rates, int stepSeconds, int parallelism, int batchSize, long flushMs, Duration drain) {}
+
+  /** One variant's ramp: per offered rate, achieved rate and latency percentiles. */
+  public record Step(
+      int offered, double achieved, boolean sustained, long p50, long p99, long received) {}
+
+  private final PrintStream out;
+
+  public ThroughputBenchmark(PrintStream out) {
+    this.out = out;
+  }
+
+  /** Runs every variant and returns the report as a JSON-ready map. */
+  public Map<String, Object> run(Settings s) throws Exception {
+    List<Rating> data =
+        new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(60_000))
+            .generate()
+            .ratings();
+    Split split = Splits.byTime(data, 0.5, 0.6);
+    Path dir = Files.createTempDirectory("streamrank-bench-");
+    ModelConfig cfg = ModelConfig.defaults().toBuilder().epochs(3).build();
+    InitialModel.Trained model =
+        InitialModel.trainAndPublish(
+            split.train(),
+            split.valid(),
+            dir,
+            cfg,
+            new PrintStream(PrintStream.nullOutputStream()));
+    Map<String, Object> report = new LinkedHashMap<>();
+    Map<String, Object> conditions = new LinkedHashMap<>();
+    conditions.put("cores", Runtime.getRuntime().availableProcessors());
+    conditions.put("parallelism", s.parallelism());
+    conditions.put("batch_size", s.batchSize());
+    conditions.put("flush_ms", s.flushMs());
+    conditions.put("step_seconds", s.stepSeconds());
+    conditions.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
+    conditions.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+    conditions.put("delivery", "at-least-once sinks (exactly-once adds the checkpoint interval)");
+    conditions.put("model", cfg.toMap());
+    report.put("conditions", conditions);
+    out.println("conditions: " + conditions);
+
+    double raw = rawOnnxRowsPerSecond(dir, model.version(), s.batchSize());
+    out.printf("raw ONNX Runtime, 1 thread, batch %d: %,.0f rows/s%n", s.batchSize(), raw);
+    report.put("raw_onnx_rows_per_second", raw);
+
+    Map<String, List<Step>> variants = new LinkedHashMap<>();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      variants.put("scoring", ramp(kafka, "scoring", model.provider(), s, s.batchSize()));
+      variants.put("identity", ramp(kafka, "identity", identity(), s, s.batchSize()));
+      variants.put("per_event", ramp(kafka, "per-event", model.provider(), s, 1));
+    }
+    Map<String, Object> best = new LinkedHashMap<>();
+    for (var e : variants.entrySet()) {
+      best.put(e.getKey(), sustainable(e.getValue()));
+    }
+    report.put("variants", variants);
+    report.put("sustainable_rate", best);
+    double scoring = sustainable(variants.get("scoring"));
+    double identity = sustainable(variants.get("identity"));
+    double perEvent = sustainable(variants.get("per_event"));
+    Map<String, Object> ratios = new LinkedHashMap<>();
+    ratios.put("scoring_over_identity_rate", identity > 0 ? scoring / identity : 0);
+    ratios.put("pipeline_over_raw_onnx_rate", raw > 0 ? scoring / raw : 0);
+    ratios.put("batched_over_per_event_rate", perEvent > 0 ? scoring / perEvent : 0);
+    ratios.put(
+        "scoring_p99_over_identity_p99_at_common_rate",
+        p99Ratio(variants.get("scoring"), variants.get("identity")));
+    report.put("ratios", ratios);
+    out.println("sustainable rate (events/s): " + best);
+    out.println("ratios: " + ratios);
+    return report;
+  }
+
+  private List<Step> ramp(
+      EmbeddedKafka kafka, String name, ModelProvider provider, Settings s, int batchSize)
+      throws Exception {
+    Topics topics = Topics.withPrefix(name + ".");
+    kafka.createTopics(topics, s.parallelism());
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    conf.set(ScoringOptions.TOPIC_PREFIX, name + ".");
+    conf.set(ScoringOptions.EXACTLY_ONCE, false);
+    conf.set(ScoringOptions.BATCH_SIZE, batchSize);
+    conf.set(ScoringOptions.FLUSH_INTERVAL, Duration.ofMillis(s.flushMs()));
+    conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+    StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
+    env.getConfig().enableObjectReuse();
+    KafkaScoringJob.configure(env, conf);
+    KafkaScoringJob.create(conf, provider).build(env);
+    JobClient job = env.executeAsync("bench " + name);
+    List<Step> steps = new ArrayList<>();
+    try (Probe probe = new Probe(kafka.bootstrapServers(), topics)) {
+      Thread reader = new Thread(probe, "bench-probe-" + name);
+      reader.setDaemon(true);
+      reader.start();
+      probe.offer(500, 2, "warm-"); // the job must be running before the clock starts
+      probe.awaitAll(Duration.ofSeconds(120));
+      for (int rate : s.rates()) {
+        probe.reset();
+        long start = System.nanoTime();
+        probe.offer(rate, s.stepSeconds(), "r" + rate + "-");
+        double offerSeconds = (System.nanoTime() - start) / 1e9;
+        boolean drained = probe.awaitAll(s.drain());
+        double seconds = (probe.lastArrivalNanos() - start) / 1e9;
+        Step step =
+            new Step(
+                rate,
+                probe.received() / Math.max(seconds, offerSeconds),
+                drained && offerSeconds < s.stepSeconds() * 1.1,
+                probe.latencyQuantile(0.5),
+                probe.latencyQuantile(0.99),
+                probe.received());
+        steps.add(step);
+        out.printf(
+            "%-9s offered %,7d ev/s: achieved %,9.0f ev/s, p50 %4d ms, p99 %5d ms, %s%n",
+            name,
+            rate,
+            step.achieved(),
+            step.p50(),
+            step.p99(),
+            step.sustained() ? "sustained" : "NOT sustained");
+        if (!step.sustained()) {
+          probe.awaitAll(Duration.ofSeconds(30)); // let the backlog clear before leaving
+          break;
+        }
+      }
+    } finally {
+      job.cancel().get();
+    }
+    return steps;
+  }
+
+  private static double sustainable(List<Step> steps) {
+    return steps.stream().filter(Step::sustained).mapToDouble(Step::offered).max().orElse(0);
+  }
+
+  private static double p99Ratio(List<Step> a, List<Step> b) {
+    for (int i = a.size() - 1; i >= 0; i--) {
+      for (Step other : b) {
+        if (a.get(i).sustained() && other.sustained() && other.offered() == a.get(i).offered()) {
+          return (double) a.get(i).p99() / Math.max(1, other.p99());
+        }
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static double rawOnnxRowsPerSecond(Path registryDir, String version, int batch)
+      throws Exception {
+    byte[] onnx = new ModelRegistry(registryDir.toUri().toString()).load(version).onnx();
+    try (OnnxScorer scorer =
+        OnnxScorer.open(onnx, new ScorerOptions(io.streamrank.model.onnx.Device.CPU, 1, batch))) {
+      long[] users = new long[batch];
+      long[] movies = new long[batch];
+      float[] outScores = new float[batch];
+      for (int i = 0; i < batch; i++) {
+        users[i] = 1 + i % 900;
+        movies[i] = 1 + (i * 7) % 1600;
+      }
+      for (int i = 0; i < 200; i++) {
+        scorer.score(users, movies, null, batch, outScores);
+      }
+      long rows = 0;
+      long start = System.nanoTime();
+      while (System.nanoTime() - start < 2_000_000_000L) {
+        scorer.score(users, movies, null, batch, outScores);
+        rows += batch;
+      }
+      return rows / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** A model that returns 0 for every row: the pipeline's cost without ONNX Runtime. */
+  static ModelProvider identity() {
+    return new ModelProvider() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public ScoringModel openInitial(int maxBatchSize) {
+        return new ScoringModel() {
+          @Override
+          public String version() {
+            return "identity";
+          }
+
+          @Override
+          public String bundleUri() {
+            return "identity";
+          }
+
+          @Override
+          public String sha256() {
+            return "identity";
+          }
+
+          @Override
+          public long createdAtMillis() {
+            return 0;
+          }
+
+          @Override
+          public GateRows gateRows() {
+            return GateRows.none();
+          }
+
+          @Override
+          public void score(long[] users, long[] movies, int n, float[] out) {
+            Arrays.fill(out, 0, n, 0f);
+          }
+
+          @Override
+          public void close() {}
+        };
+      }
+
+      @Override
+      public ScoringModel open(ModelUpdate announcement, int maxBatchSize) throws Exception {
+        throw new UnsupportedOperationException("the identity model does not swap");
+      }
+    };
+  }
+
+  /** Open-loop producer and arrival-time consumer for one variant's topics. */
+  private static final class Probe implements Runnable, AutoCloseable {
+    private final Topics topics;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, Long> created = new java.util.concurrent.ConcurrentHashMap<>();
+    private long[] latencies = new long[1 << 16];
+    private int received;
+    private int expected;
+    private long lastArrival;
+    private volatile boolean running = true;
+
+    Probe(String servers, Topics topics) {
+      this.topics = topics;
+      Properties p = new Properties();
+      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+      p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+      p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 * 1024));
+      p.put(ProducerConfig.ACKS_CONFIG, "1");
+      producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+      Properties c = new Properties();
+      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+      c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-probe-" + System.nanoTime());
+      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+      consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(List.of(topics.predictions().name()));
+    }
+
+    /** Offers {@code rate} events/s for {@code seconds}, each stamped with its creation time. */
+    void offer(int rate, int seconds, String prefix) {
+      int n = rate * seconds;
+      synchronized (this) {
+        expected += n;
+      }
+      long start = System.nanoTime();
+      double nanosPer = 1e9 / rate;
+      for (int i = 0; i < n; i++) {
+        long due = start + (long) (i * nanosPer);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        String id = prefix + i;
+        long user = 1 + (i * 7919L) % 900;
+        Event e =
+            Event.newBuilder()
+                .setEventId(id)
+                .setUserId(user)
+                .setMovieId(1 + (i * 104729L) % 1600)
+                .setTimestamp(System.currentTimeMillis())
+                .build();
+        created.put(id, System.nanoTime());
+        producer.send(
+            new ProducerRecord<>(
+                topics.events().name(),
+                Long.toString(user).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                topics.events().codec().encode(e)));
+      }
+      producer.flush();
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (running) {
+          for (var r : consumer.poll(Duration.ofMillis(20))) {
+            long now = System.nanoTime();
+            var d = topics.predictions().codec().decode(r.value());
+            if (!d.isOk()) {
+              continue;
+            }
+            Prediction p = d.value();
+            Long t0 = created.remove(p.getEventId());
+            synchronized (this) {
+              received++;
+              lastArrival = now;
+              if (t0 != null) {
+                if (received > latencies.length) {
+                  latencies = Arrays.copyOf(latencies, latencies.length * 2);
+                }
+                latencies[received - 1] = (now - t0) / 1_000_000;
+              }
+            }
+          }
+        }
+      } catch (org.apache.kafka.common.errors.WakeupException e) {
+        running = false;
+      } finally {
+        consumer.close();
+      }
+    }
+
+    synchronized void reset() {
+      received = 0;
+      expected = 0;
+    }
+
+    synchronized int received() {
+      return received;
+    }
+
+    synchronized long lastArrivalNanos() {
+      return lastArrival;
+    }
+
+    boolean awaitAll(Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        synchronized (this) {
+          if (received >= expected) {
+            return true;
+          }
+        }
+        Thread.sleep(10);
+      }
+      return false;
+    }
+
+    synchronized long latencyQuantile(double q) {
+      if (received == 0) {
+        return 0;
+      }
+      long[] sorted = Arrays.copyOf(latencies, received);
+      Arrays.sort(sorted);
+      return sorted[
+          (int) Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))];
+    }
+
+    @Override
+    public void close() {
+      running = false;
+      consumer.wakeup();
+      producer.close();
+    }
+  }
+
+  /** Writes the report as JSON. */
+  public static void write(Map<String, Object> report, Path file) throws Exception {
+    Files.writeString(
+        file,
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+  }
+}
