@@ -1,8 +1,7 @@
 package io.streamrank.model;
 
+import io.streamrank.datasets.MovieLens;
 import io.streamrank.datasets.Rating;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,29 +28,12 @@ public final class Ml100k {
     return candidates.stream().filter(Files::isRegularFile).findFirst();
   }
 
-  /** The 100,000 ratings, or empty when the file is absent. */
+  /**
+   * The 100,000 ratings as {@code ./streamrank train --data DIR} reads them ({@link
+   * MovieLens#load}: sorted by timestamp, so the seeded random split is the command's), or empty
+   * when the file is absent.
+   */
   public static Optional<List<Rating>> load() {
-    return file().map(Ml100k::parse);
-  }
-
-  private static List<Rating> parse(Path p) {
-    try {
-      List<Rating> out = new ArrayList<>(100_000);
-      for (String line : Files.readAllLines(p)) {
-        if (line.isBlank()) {
-          continue;
-        }
-        String[] f = line.split("\t");
-        out.add(
-            new Rating(
-                Long.parseLong(f[0]),
-                Long.parseLong(f[1]),
-                Long.parseLong(f[3]),
-                Float.parseFloat(f[2])));
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + p, e);
-    }
+    return file().map(p -> MovieLens.load(p.getParent()).ratings());
   }
 }

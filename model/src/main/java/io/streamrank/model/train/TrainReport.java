@@ -11,16 +11,23 @@ import io.streamrank.model.registry.BundleRef;
  *
  * @param version the model version published
  * @param split how the ratings were split
- * @param validRmse RMSE on the validation rows (early stopping used them)
- * @param testRmse RMSE on the held-out test rows
+ * @param validRmse RMSE of the early-stopped model on the validation rows (early stopping used
+ *     them; with refit the published model has trained on them, so this is the early-stopped
+ *     model's figure)
+ * @param testRmse RMSE of the published model (the refit one when {@code refit}) on the held-out
+ *     test rows
  * @param testMae MAE on the test rows
  * @param testNdcg10 NDCG@10 of the model on the test rows (see {@code Metrics})
  * @param popularityNdcg10 NDCG@10 of the global-popularity baseline on the same rows
  * @param trainRows training rows
  * @param validRows validation rows
  * @param testRows test rows
- * @param epochs epochs run (early stopping included)
- * @param trainSeconds wall time of training alone
+ * @param epochs epochs run by the early-stopped training (the patience epochs included)
+ * @param refit whether the published model was refit on train + validation
+ * @param refitEpochs epochs of the refit (the early-stopped run's best epoch), 0 without refit
+ * @param earlyStoppedTestRmse test RMSE of the early-stopped model (equal to {@code testRmse}
+ *     without refit), for comparison
+ * @param trainSeconds wall time of training alone (both fits with refit)
  * @param wallSeconds wall time of the whole pipeline (split, train, evaluate, export, publish)
  * @param bundle where the bundle was published
  */
@@ -36,6 +43,9 @@ public record TrainReport(
     int validRows,
     int testRows,
     int epochs,
+    boolean refit,
+    int refitEpochs,
+    double earlyStoppedTestRmse,
     double trainSeconds,
     double wallSeconds,
     BundleRef bundle) {
@@ -57,6 +67,9 @@ public record TrainReport(
     o.put("valid_rows", validRows);
     o.put("test_rows", testRows);
     o.put("epochs", epochs);
+    o.put("refit", refit);
+    o.put("refit_epochs", refitEpochs);
+    number(o, "early_stopped_test_rmse", earlyStoppedTestRmse);
     number(o, "train_seconds", trainSeconds);
     number(o, "wall_seconds", wallSeconds);
     ObjectNode b = o.putObject("bundle");

@@ -11,13 +11,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Trains the default configuration on MovieLens 100k (read from the shared data directory, skipped
- * when it is absent) and checks the module's quality and speed figures. Bounds are the measured
- * figures plus a small margin, so a regression fails; the README lists the figures and the goals.
+ * Trains the default configuration on MovieLens 100k (read from the shared data directory as {@code
+ * ./streamrank train --data} reads it, skipped when it is absent) with the default pipeline (early
+ * stopping, then the refit on train + validation) and checks the module's goals: test RMSE at most
+ * 0.91 on the random split and at most 1.02 on the time split, with and without streaming features,
+ * and training under 60 s. The README lists the measured figures.
  */
 class Ml100kGoalsTest {
   private static List<Rating> ratings;
@@ -32,17 +35,21 @@ class Ml100kGoalsTest {
   }
 
   @Test
-  void randomSplitWithoutFeatures() throws Exception {
+  void randomSplitWithoutFeaturesMeetsTheGoal() throws Exception {
     TrainReport r =
         new TrainPipeline(registry.toUri().toString())
             .run(ratings, SplitKind.RANDOM, ModelConfig.defaults(), "random");
     System.out.println("ML-100k random split, defaults: " + r.toJson());
-    assertThat(r.testRmse()).isLessThan(0.915);
+    assertThat(r.refit()).isTrue();
+    assertThat(r.testRmse()).isLessThanOrEqualTo(0.91);
+    assertThat(r.testRmse()).isLessThan(r.earlyStoppedTestRmse());
     assertThat(r.testNdcg10()).isGreaterThan(r.popularityNdcg10() + 0.05);
     assertThat(r.trainSeconds()).isLessThan(60);
   }
 
+  /** Not in the default build (tag {@code ml100k-extra}); {@code -Pml100k-all} runs it. */
   @Test
+  @Tag("ml100k-extra")
   void timeSplitWithStreamingFeaturesMeetsTheGoal() throws Exception {
     TrainReport r =
         new TrainPipeline(registry.toUri().toString())
@@ -53,19 +60,23 @@ class Ml100kGoalsTest {
                 ModelConfig.builder().numFeatures(StreamingFeatures.COUNT).build(),
                 "time-features");
     System.out.println("ML-100k time split, defaults + streaming features: " + r.toJson());
-    assertThat(r.testRmse()).isLessThanOrEqualTo(1.02);
+    assertThat(r.refit()).isTrue();
+    assertThat(r.testRmse()).isLessThanOrEqualTo(0.99);
     assertThat(r.testNdcg10()).isGreaterThan(r.popularityNdcg10());
     assertThat(r.trainSeconds()).isLessThan(60);
   }
 
   @Test
-  void timeSplitWithoutFeatures() throws Exception {
+  void timeSplitWithoutFeaturesMeetsTheGoal() throws Exception {
     TrainReport r =
         new TrainPipeline(registry.toUri().toString())
             .run(ratings, SplitKind.TIME, ModelConfig.defaults(), "time");
     System.out.println("ML-100k time split, defaults: " + r.toJson());
-    // The static model's floor on this split (90% of test rows are unseen users) is about 1.02.
-    assertThat(r.testRmse()).isLessThan(1.03);
+    // 90% of the test rows are users unseen in the training window; the refit model knows the
+    // users of the validation window too, which is what brings it under the goal.
+    assertThat(r.refit()).isTrue();
+    assertThat(r.testRmse()).isLessThanOrEqualTo(1.02);
+    assertThat(r.testRmse()).isLessThan(r.earlyStoppedTestRmse());
     assertThat(r.trainSeconds()).isLessThan(60);
   }
 }
