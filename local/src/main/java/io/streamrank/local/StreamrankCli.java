@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       StreamrankCli.DemoCommand.class,
       TrainCommand.class,
+      TuneCommand.class,
       StreamrankCli.ReplayCommand.class,
       PublishCommands.Publish.class,
       PublishCommands.Rollback.class,

@@ -1,0 +1,97 @@
+package io.streamrank.retrain;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.streamrank.datasets.DriftScenario;
+import io.streamrank.datasets.MovieLens;
+import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.Split;
+import io.streamrank.datasets.Splits;
+import io.streamrank.datasets.SyntheticGenerator;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where a trial's data comes from, small enough to ship to every parallel task, which then reads
+ * the data window itself (so a bigger cluster tunes faster without moving data through the job).
+ *
+ * @param movieLensDir a MovieLens directory, or null for the synthetic generator
+ * @param syntheticRatings ratings the generator makes
+ * @param scenario the generator's drift scenario
+ * @param seed the generator's seed, and the random split's
+ * @param split {@code time} (60/20/20 over the timestamp range) or {@code random} (70/10/20)
+ * @param windowStart first event time (epoch seconds) of the window, inclusive
+ * @param windowEnd last event time (epoch seconds) of the window, inclusive
+ */
+public record DataSpec(
+    @JsonProperty("movielens_dir") String movieLensDir,
+    @JsonProperty("synthetic_ratings") int syntheticRatings,
+    @JsonProperty("scenario") String scenario,
+    @JsonProperty("seed") long seed,
+    @JsonProperty("split") String split,
+    @JsonProperty("window_start") long windowStart,
+    @JsonProperty("window_end") long windowEnd) {
+
+  /** Checks the split name. */
+  public DataSpec {
+    if (!"time".equals(split) && !"random".equals(split)) {
+      throw new IllegalArgumentException("split must be time or random, got '" + split + "'");
+    }
+  }
+
+  /** All of a MovieLens directory. */
+  public static DataSpec movieLens(Path dir, String split) {
+    return new DataSpec(
+        dir.toAbsolutePath().toString(), 0, "none", 42, split, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  /** All of a synthetic data set. */
+  public static DataSpec synthetic(SyntheticGenerator.Options o, String split) {
+    return new DataSpec(
+        null, o.ratings(), o.scenario().cliName(), o.seed(), split, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  /** This spec restricted to an event-time window. */
+  public DataSpec window(long start, long end) {
+    return new DataSpec(movieLensDir, syntheticRatings, scenario, seed, split, start, end);
+  }
+
+  /** The ratings of the window, in time order. */
+  public List<Rating> ratings() {
+    List<Rating> all =
+        movieLensDir != null
+            ? MovieLens.load(Path.of(movieLensDir)).ratings()
+            : new SyntheticGenerator(
+                    SyntheticGenerator.Options.defaults()
+                        .withRatings(syntheticRatings)
+                        .withScenario(DriftScenario.parse(scenario))
+                        .withSeed(seed))
+                .generate()
+                .ratings();
+    return all.stream()
+        .filter(r -> r.timestamp() >= windowStart && r.timestamp() <= windowEnd)
+        .toList();
+  }
+
+  /**
+   * The split of the window. Cached per JVM: the trials of one task slot read the same data, and a
+   * split is immutable.
+   */
+  public Split load() {
+    return Cache.SPLITS.computeIfAbsent(
+        this,
+        spec -> {
+          List<Rating> r = spec.ratings();
+          if (r.isEmpty()) {
+            throw new IllegalArgumentException("no ratings in the data window of " + spec);
+          }
+          return "time".equals(spec.split) ? Splits.byTime(r) : Splits.random(r, spec.seed);
+        });
+  }
+
+  /** JVM-wide cache of loaded splits (bounded by the few specs one process tunes on). */
+  private static final class Cache {
+    static final Map<DataSpec, Split> SPLITS = new ConcurrentHashMap<>();
+  }
+}

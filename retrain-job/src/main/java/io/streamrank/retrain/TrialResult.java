@@ -1,0 +1,33 @@
+package io.streamrank.retrain;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One trial's outcome.
+ *
+ * @param id trial id (unique in a run; the rung is part of it under successive halving)
+ * @param point the hyperparameters tried
+ * @param budget epochs the trial was allowed
+ * @param curve validation RMSE after each epoch
+ * @param bestValidRmse the best validation RMSE reached
+ * @param bestEpoch the epoch that reached it (1-based)
+ * @param status {@code completed}, or {@code pruned} when successive halving stopped it
+ * @param seconds wall time of the trial
+ */
+public record TrialResult(
+    @JsonProperty("id") String id,
+    @JsonProperty("hyperparameters") Map<String, Object> point,
+    @JsonProperty("budget_epochs") int budget,
+    @JsonProperty("curve") List<Double> curve,
+    @JsonProperty("best_valid_rmse") double bestValidRmse,
+    @JsonProperty("best_epoch") int bestEpoch,
+    @JsonProperty("status") String status,
+    @JsonProperty("seconds") double seconds) {
+
+  /** The same result with another status. */
+  public TrialResult withStatus(String s) {
+    return new TrialResult(id, point, budget, curve, bestValidRmse, bestEpoch, s, seconds);
+  }
+}
