@@ -63,6 +63,13 @@ final class TuneCommand implements Callable<Integer> {
       description = "Trials run at once (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
+  @Option(
+      names = "--features",
+      description =
+          "Train with the streaming features (a user's and a movie's running rating statistics,"
+              + " point in time).")
+  boolean features;
+
   @Option(names = "--out", paramLabel = "DIR", description = "Write the run's report here.")
   Path out;
 

@@ -7,6 +7,7 @@ import io.streamrank.datasets.Rating;
 import io.streamrank.datasets.Split;
 import io.streamrank.datasets.Splits;
 import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.features.StreamingFeatures;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param split {@code time} (60/20/20 over the timestamp range) or {@code random} (70/10/20)
  * @param windowStart first event time (epoch seconds) of the window, inclusive
  * @param windowEnd last event time (epoch seconds) of the window, inclusive
+ * @param streamingFeatures whether trials train with the point-in-time streaming features
  */
 public record DataSpec(
     @JsonProperty("movielens_dir") String movieLensDir,
@@ -31,7 +33,8 @@ public record DataSpec(
     @JsonProperty("seed") long seed,
     @JsonProperty("split") String split,
     @JsonProperty("window_start") long windowStart,
-    @JsonProperty("window_end") long windowEnd) {
+    @JsonProperty("window_end") long windowEnd,
+    @JsonProperty("streaming_features") boolean streamingFeatures) {
 
   /** Checks the split name. */
   public DataSpec {
@@ -43,18 +46,39 @@ public record DataSpec(
   /** All of a MovieLens directory. */
   public static DataSpec movieLens(Path dir, String split) {
     return new DataSpec(
-        dir.toAbsolutePath().toString(), 0, "none", 42, split, Long.MIN_VALUE, Long.MAX_VALUE);
+        dir.toAbsolutePath().toString(),
+        0,
+        "none",
+        42,
+        split,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        false);
   }
 
   /** All of a synthetic data set. */
   public static DataSpec synthetic(SyntheticGenerator.Options o, String split) {
     return new DataSpec(
-        null, o.ratings(), o.scenario().cliName(), o.seed(), split, Long.MIN_VALUE, Long.MAX_VALUE);
+        null,
+        o.ratings(),
+        o.scenario().cliName(),
+        o.seed(),
+        split,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        false);
   }
 
   /** This spec restricted to an event-time window. */
   public DataSpec window(long start, long end) {
-    return new DataSpec(movieLensDir, syntheticRatings, scenario, seed, split, start, end);
+    return new DataSpec(
+        movieLensDir, syntheticRatings, scenario, seed, split, start, end, streamingFeatures);
+  }
+
+  /** This spec with or without the streaming features. */
+  public DataSpec withStreamingFeatures(boolean on) {
+    return new DataSpec(
+        movieLensDir, syntheticRatings, scenario, seed, split, windowStart, windowEnd, on);
   }
 
   /** The ratings of the window, in time order. */
@@ -78,7 +102,7 @@ public record DataSpec(
    * The split of the window. Cached per JVM: the trials of one task slot read the same data, and a
    * split is immutable.
    */
-  public Split load() {
+  public Loaded load() {
     return Cache.SPLITS.computeIfAbsent(
         this,
         spec -> {
@@ -86,12 +110,38 @@ public record DataSpec(
           if (r.isEmpty()) {
             throw new IllegalArgumentException("no ratings in the data window of " + spec);
           }
-          return "time".equals(spec.split) ? Splits.byTime(r) : Splits.random(r, spec.seed);
+          Split split = "time".equals(spec.split) ? Splits.byTime(r) : Splits.random(r, spec.seed);
+          if (!spec.streamingFeatures) {
+            return new Loaded(split, null, null, null);
+          }
+          // Point in time over the whole window: a row sees only strictly earlier ratings.
+          StreamingFeatures f = StreamingFeatures.DEFAULT;
+          return new Loaded(
+              split,
+              f.pointInTime(r, split.train()),
+              f.pointInTime(r, split.valid()),
+              f.pointInTime(r, split.test()));
         });
+  }
+
+  /**
+   * A loaded window: the split and, with streaming features, each row's features.
+   *
+   * @param split train / valid / test
+   * @param trainFeatures features of the training rows, or null
+   * @param validFeatures features of the validation rows, or null
+   * @param testFeatures features of the test rows, or null
+   */
+  public record Loaded(
+      Split split, float[][] trainFeatures, float[][] validFeatures, float[][] testFeatures) {
+    /** Number of features per row. */
+    public int numFeatures() {
+      return trainFeatures == null ? 0 : StreamingFeatures.COUNT;
+    }
   }
 
   /** JVM-wide cache of loaded splits (bounded by the few specs one process tunes on). */
   private static final class Cache {
-    static final Map<DataSpec, Split> SPLITS = new ConcurrentHashMap<>();
+    static final Map<DataSpec, Loaded> SPLITS = new ConcurrentHashMap<>();
   }
 }

@@ -16,18 +16,23 @@ public final class TrialRunner {
    * @param base the configuration the trial's hyperparameters override
    * @param threads training threads for this trial
    */
-  public static TrialResult run(TrialSpec spec, Split split, ModelConfig base, int threads) {
+  public static TrialResult run(
+      TrialSpec spec, DataSpec.Loaded data, ModelConfig base, int threads) {
+    Split split = data.split();
     ModelConfig cfg =
         SearchSpace.apply(base, spec.point()).toBuilder()
             .epochs(spec.budget())
             .threads(threads)
+            .numFeatures(data.numFeatures())
             .build();
     List<Double> curve = new ArrayList<>();
     long start = System.nanoTime();
     new Trainer()
         .train(
             split.train(),
+            data.trainFeatures(),
             split.valid(),
+            data.validFeatures(),
             cfg,
             (epoch, trainRmse, validRmse) -> {
               curve.add(validRmse);

@@ -91,14 +91,23 @@ public final class Tuner {
                 data,
                 base)
             .get(0);
-    Split split = data.load();
+    DataSpec.Loaded loaded = data.load();
     ModelConfig bestConfig =
-        SearchSpace.apply(base, best.point()).toBuilder().epochs(best.bestEpoch()).build();
-    RankingModel model = refit(split, bestConfig);
-    double testRmse = Metrics.rmse(model, split.test());
+        SearchSpace.apply(base, best.point()).toBuilder()
+            .epochs(best.bestEpoch())
+            .numFeatures(loaded.numFeatures())
+            .build();
+    RankingModel model = refit(loaded, bestConfig);
+    double testRmse = testRmse(model, loaded);
     double defaultTestRmse =
-        Metrics.rmse(
-            refit(split, base.toBuilder().epochs(defaults.bestEpoch()).build()), split.test());
+        testRmse(
+            refit(
+                loaded,
+                base.toBuilder()
+                    .epochs(defaults.bestEpoch())
+                    .numFeatures(loaded.numFeatures())
+                    .build()),
+            loaded);
     log.accept(
         String.format(
             "best %s: valid RMSE %.4f (defaults %.4f), test RMSE after refit %.4f (defaults %.4f)",
@@ -115,15 +124,31 @@ public final class Tuner {
   }
 
   /** Trains to completion on train+validation with the epoch count early stopping chose. */
-  static RankingModel refit(Split split, ModelConfig cfg) {
+  static RankingModel refit(DataSpec.Loaded data, ModelConfig cfg) {
+    Split split = data.split();
     List<Rating> all = new ArrayList<>(split.train());
     all.addAll(split.valid());
+    float[][] features = null;
+    if (data.trainFeatures() != null) {
+      features = new float[all.size()][];
+      System.arraycopy(data.trainFeatures(), 0, features, 0, split.train().size());
+      System.arraycopy(
+          data.validFeatures(), 0, features, split.train().size(), split.valid().size());
+    }
     return new Trainer()
         .train(
             all,
+            features,
             List.of(),
+            features == null ? null : new float[0][],
             cfg.toBuilder().patience(Integer.MAX_VALUE / 2).build(),
             TrainingListener.NONE);
+  }
+
+  static double testRmse(RankingModel model, DataSpec.Loaded data) {
+    float[] predicted = Metrics.predict(model, data.split().test(), data.testFeatures());
+    float[] actual = Metrics.labels(data.split().test());
+    return Metrics.rmse(predicted, actual, actual.length);
   }
 
   private List<TrialResult> unpruned(Searcher searcher, DataSpec data, int budget)
