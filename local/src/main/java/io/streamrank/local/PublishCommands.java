@@ -4,6 +4,7 @@ import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.LoadedBundle;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.retrain.ModelAnnouncer;
 import io.streamrank.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,6 +15,7 @@ import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.retrain.ModelAnnouncer;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;

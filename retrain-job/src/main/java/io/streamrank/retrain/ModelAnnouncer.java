@@ -1,4 +1,4 @@
-package io.streamrank.local;
+package io.streamrank.retrain;
 
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Manifest;
@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Announces registry versions on the compacted {@code model-updates} topic. Announce only after the
  * bundle is in the registry: the scoring job loads what the announcement points at.
  */
-public final class ModelAnnouncer implements AutoCloseable {
+public final class ModelAnnouncer implements Announcer, AutoCloseable {
   /** Key of every announcement: compaction keeps the latest one. */
   public static final String KEY = "streamrank-model";
 
@@ -48,6 +48,7 @@ public final class ModelAnnouncer implements AutoCloseable {
   }
 
   /** Sends an announcement and waits until the broker has it. */
+  @Override
   public void announce(ModelUpdate update) throws Exception {
     producer
         .send(new ProducerRecord<>(topics.modelUpdates().name(), KEY, update))
