@@ -79,9 +79,10 @@ final class TuneCommand implements Callable<Integer> {
     StreamrankCli.require(epochs > 0, "--epochs must be > 0");
     StreamrankCli.require(parallelism > 0, "--parallelism must be > 0");
     DataSpec spec =
-        data.data != null
-            ? DataSpec.movieLens(data.data, split)
-            : DataSpec.synthetic(data.synthetic(), split);
+        (data.data != null
+                ? DataSpec.movieLens(data.data, split)
+                : DataSpec.synthetic(data.synthetic(), split))
+            .withStreamingFeatures(features);
     ModelConfig base = ModelConfig.defaults().toBuilder().epochs(epochs).build();
     Tuner tuner =
         new Tuner(
