@@ -2,6 +2,7 @@ package io.streamrank.local;
 
 import io.streamrank.datasets.RatingData;
 import io.streamrank.model.ModelConfig;
+import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.train.SplitKind;
 import io.streamrank.model.train.TrainPipeline;
 import io.streamrank.model.train.TrainReport;
@@ -59,6 +60,20 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Training threads (default: every core).")
   Integer threads;
 
+  @Option(
+      names = "--features",
+      description =
+          "Train with the streaming features (a user's and a movie's running rating statistics,"
+              + " point in time), as the stream computes them.")
+  boolean features;
+
+  @Option(
+      names = "--no-refit",
+      description =
+          "Evaluate the early-stopped model instead of refitting it on train+validation for the"
+              + " epochs early stopping chose.")
+  boolean noRefit;
+
   @Override
   public Integer call() throws Exception {
     SplitKind kind;
@@ -99,7 +114,17 @@ final class TrainCommand implements Callable<Integer> {
                   "  epoch %2d  train RMSE %.4f  valid RMSE %.4f%n", epoch, trainRmse, validRmse);
               return true;
             });
+    if (features) {
+      pipeline = pipeline.withStreamingFeatures(StreamingFeatures.DEFAULT);
+      cfg.numFeatures(StreamingFeatures.COUNT);
+    }
+    pipeline = pipeline.withRefitOnTrainAndValid(!noRefit);
     TrainReport r = pipeline.run(d.ratings(), kind, cfg.build(), v);
+    if (r.refit()) {
+      System.out.printf(
+          "refit on train+valid for %d epochs (early-stopped model's test RMSE %.4f)%n",
+          r.refitEpochs(), r.earlyStoppedTestRmse());
+    }
     System.out.printf(
         "valid RMSE %.4f | test RMSE %.4f | test MAE %.4f | NDCG@10 %.4f (popularity %.4f) | %.1f s%n",
         r.validRmse(),
