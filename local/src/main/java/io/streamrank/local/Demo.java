@@ -215,6 +215,7 @@ public final class Demo {
     Map<String, Double> d = new java.util.LinkedHashMap<>();
     d.put("prediction_psi", collector.maxFigure("drift", "prediction_psi"));
     d.put("rating_psi", collector.maxFigure("error", "rating_psi"));
+    d.put("hour_psi", collector.maxFigure("drift", "hour_psi"));
     d.put("oov_rate", collector.maxFigure("drift", "oov_rate"));
     d.put("rmse_increase", collector.maxFigure("error", "rmse_increase"));
     return d;

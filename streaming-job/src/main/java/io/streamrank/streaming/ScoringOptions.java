@@ -150,6 +150,14 @@ public final class ScoringOptions {
               "PSI of the window's prediction distribution against the serving version's reference"
                   + " above which the window breaches (0.25: a major shift by the usual reading).");
 
+  public static final ConfigOption<Double> TRIGGER_INPUT_PSI =
+      ConfigOptions.key("streamrank.trigger.input-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of an input distribution (the events' hour of day) against the serving"
+                  + " version's reference above which the window breaches.");
+
   public static final ConfigOption<Double> TRIGGER_RATING_PSI =
       ConfigOptions.key("streamrank.trigger.rating-psi")
           .doubleType()
@@ -255,7 +263,11 @@ public final class ScoringOptions {
         "must be positive, got 0");
     for (ConfigOption<Double> t :
         List.of(
-            TRIGGER_PREDICTION_PSI, TRIGGER_RATING_PSI, TRIGGER_OOV_RATE, TRIGGER_RMSE_INCREASE)) {
+            TRIGGER_PREDICTION_PSI,
+            TRIGGER_INPUT_PSI,
+            TRIGGER_RATING_PSI,
+            TRIGGER_OOV_RATE,
+            TRIGGER_RMSE_INCREASE)) {
       require(conf.get(t) > 0, t, "must be > 0, got " + conf.get(t));
     }
     require(
@@ -283,6 +295,7 @@ public final class ScoringOptions {
         conf.get(LABEL_STATE_TTL),
         new TriggerPolicy(
             conf.get(TRIGGER_PREDICTION_PSI),
+            conf.get(TRIGGER_INPUT_PSI),
             conf.get(TRIGGER_RATING_PSI),
             conf.get(TRIGGER_OOV_RATE),
             conf.get(TRIGGER_RMSE_INCREASE),

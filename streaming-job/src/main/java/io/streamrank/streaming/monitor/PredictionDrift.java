@@ -11,11 +11,12 @@ import java.util.Map;
 /**
  * Drift of what the model sees and says: the distribution of predicted scores against the version's
  * reference (PSI and Jensen–Shannon over the manifest's prediction bins), the mean score, and the
- * out-of-vocabulary rates of users and movies.
+ * out-of-vocabulary rates of users and movies, and an input distribution: the events' UTC hour of
+ * day against the validation rows' (manifests without it report NaN).
  *
  * <p>Report figures: {@code predictions}, {@code prediction_psi}, {@code prediction_js}, {@code
  * prediction_mean}, {@code oov_user_rate}, {@code oov_movie_rate}, {@code oov_rate} (either id
- * unknown).
+ * unknown), {@code hour_psi}, {@code hour_js}.
  */
 public final class PredictionDrift implements WindowStatistic<Prediction> {
   private static final long serialVersionUID = 1L;
@@ -30,6 +31,8 @@ public final class PredictionDrift implements WindowStatistic<Prediction> {
   private static final int OOV_USER = BINS + 2;
   private static final int OOV_MOVIE = BINS + 3;
   private static final int OOV_ANY = BINS + 4;
+  private static final int HOURS = BINS + 5;
+  private static final double[] HOUR_EDGES = Bundles.HOUR_EDGES;
 
   @Override
   public String kind() {
@@ -38,7 +41,7 @@ public final class PredictionDrift implements WindowStatistic<Prediction> {
 
   @Override
   public int size() {
-    return BINS + 5;
+    return HOURS + HOUR_EDGES.length - 1;
   }
 
   @Override
@@ -62,6 +65,7 @@ public final class PredictionDrift implements WindowStatistic<Prediction> {
     if (!p.getUserKnown() || !p.getMovieKnown()) {
       acc[OOV_ANY]++;
     }
+    acc[HOURS + Bundles.hourOfDay(Math.floorDiv(p.getEventTimestamp(), 1000L))]++;
   }
 
   @Override
@@ -80,6 +84,13 @@ public final class PredictionDrift implements WindowStatistic<Prediction> {
     m.put("oov_user_rate", n > 0 ? acc[OOV_USER] / n : Double.NaN);
     m.put("oov_movie_rate", n > 0 ? acc[OOV_MOVIE] / n : Double.NaN);
     m.put("oov_rate", n > 0 ? acc[OOV_ANY] / n : Double.NaN);
+    double[] hours = Arrays.copyOfRange(acc, HOURS, HOURS + HOUR_EDGES.length - 1);
+    Histogram hourRef = reference.histogram(Manifest.HOUR_OF_DAY_HISTOGRAM);
+    boolean hoursComparable = hourRef != null && Arrays.equals(hourRef.edges(), HOUR_EDGES);
+    m.put("hour_psi", hoursComparable ? Divergence.psi(hourRef.fractions(), hours) : Double.NaN);
+    m.put(
+        "hour_js",
+        hoursComparable ? Divergence.jensenShannon(hourRef.fractions(), hours) : Double.NaN);
     return m;
   }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * without one.
  *
  * @param predictionPsi threshold on {@code prediction_psi}
+ * @param inputPsi threshold on the input distributions' PSI ({@code hour_psi})
  * @param ratingPsi threshold on {@code rating_psi}
  * @param oovRate threshold on {@code oov_rate}
  * @param rmseIncrease threshold on {@code rmse_increase} (relative to the version's validation
@@ -28,6 +29,7 @@ import java.util.List;
  */
 public record TriggerPolicy(
     double predictionPsi,
+    double inputPsi,
     double ratingPsi,
     double oovRate,
     double rmseIncrease,
@@ -70,6 +72,7 @@ public record TriggerPolicy(
   public List<Signal> signals() {
     return List.of(
         new Signal("prediction_psi", PredictionDrift.KIND, predictionPsi, false),
+        new Signal("hour_psi", PredictionDrift.KIND, inputPsi, false),
         new Signal("oov_rate", PredictionDrift.KIND, oovRate, false),
         new Signal("rating_psi", PrequentialError.KIND, ratingPsi, true),
         new Signal("rmse_increase", PrequentialError.KIND, rmseIncrease, true));

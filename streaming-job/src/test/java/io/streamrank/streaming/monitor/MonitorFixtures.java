@@ -58,8 +58,12 @@ final class MonitorFixtures {
     p[Histogram.bin(Bundles.PREDICTION_EDGES, 4.0)] = 0.5;
     double[] r = new double[Bundles.RATING_EDGES.length - 1];
     r[Histogram.bin(Bundles.RATING_EDGES, 4.0)] = 1.0;
+    double[] h = new double[24];
+    h[0] = 1.0;
     return new MonitorReference(
         Map.of(
+            Manifest.HOUR_OF_DAY_HISTOGRAM,
+            new Histogram(Bundles.HOUR_EDGES, h, 1000),
             Manifest.PREDICTION_HISTOGRAM,
             new Histogram(Bundles.PREDICTION_EDGES, p, 1000),
             Manifest.RATING_HISTOGRAM,

@@ -57,6 +57,8 @@ class WindowedMonitorTest {
       assertThat(r.getMetrics().get("oov_user_rate")).isCloseTo(0.1, within(1e-9));
       assertThat(r.getMetrics().get("oov_movie_rate")).isZero();
       assertThat(r.getMetrics().get("oov_rate")).isCloseTo(0.1, within(1e-9));
+      // Every event is in the first hour of the day, as in the reference.
+      assertThat(r.getMetrics().get("hour_psi")).isCloseTo(0, within(1e-9));
 
       // A record for the reported window is late: counted, not reported again.
       h.processElement(prediction("late", "v1", 5, 3.0f), 5);
