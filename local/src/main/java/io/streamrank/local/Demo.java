@@ -7,6 +7,7 @@ import io.streamrank.datasets.RatingData;
 import io.streamrank.datasets.Split;
 import io.streamrank.datasets.Splits;
 import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.schemas.RetrainRequest;
 import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.ModelProvider;
@@ -106,6 +107,7 @@ public final class Demo {
       conf.set(ScoringOptions.BATCH_SIZE, s.batchSize());
       conf.set(ScoringOptions.FLUSH_INTERVAL, Duration.ofMillis(s.flushMs()));
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
+      monitorSettings(conf, live);
       ModelProvider provider = model.provider();
       StreamExecutionEnvironment env =
           LocalFlink.environment(s.parallelism(), s.webUi(), s.webPort());
@@ -136,6 +138,8 @@ public final class Demo {
           checkJobAlive(job);
           Thread.sleep(100);
         }
+        // Window reports and retrain requests follow their predictions by a checkpoint or two.
+        Thread.sleep(2500);
         progress.stop();
         ticker.join();
         job.cancel().get();
@@ -155,7 +159,9 @@ public final class Demo {
                 (System.nanoTime() - start) / 1e9,
                 replaySeconds,
                 scoringSeconds(collector),
-                model.metrics());
+                model.metrics(),
+                drift(collector),
+                retrainRequests(collector));
         report(summary, collector, s.summary());
         return summary;
       }
@@ -183,6 +189,50 @@ public final class Demo {
       }
       replay.sendRawEvent("corrupt-" + i, junk);
     }
+  }
+
+  /**
+   * Monitor windows sized to the replay: about twelve windows of whole days over the live range
+   * (weekly for the built-in 84 days), a day of out-of-orderness per week of window, a request
+   * after two breaching windows, and four windows of cooldown and request timeout.
+   */
+  private void monitorSettings(Configuration conf, List<Rating> live) {
+    long first = live.stream().mapToLong(Rating::timestamp).min().orElse(0);
+    long last = live.stream().mapToLong(Rating::timestamp).max().orElse(0);
+    long days = Math.max(1, Math.round((last - first) / 86_400.0 / 12));
+    Duration window = Duration.ofDays(days);
+    conf.set(ScoringOptions.MONITOR_WINDOW, window);
+    conf.set(ScoringOptions.MONITOR_MAX_OUT_OF_ORDERNESS, window.dividedBy(7));
+    conf.set(ScoringOptions.TRIGGER_WINDOWS, 2);
+    conf.set(ScoringOptions.TRIGGER_MIN_NEW_LABELS, 1000L);
+    conf.set(ScoringOptions.TRIGGER_COOLDOWN, window.multipliedBy(4));
+    conf.set(ScoringOptions.TRIGGER_REQUEST_TIMEOUT, window.multipliedBy(4));
+    out.printf("monitors: %d-day event-time windows, retrain after 2 breaching windows%n", days);
+  }
+
+  /** The largest value of each drift signal over the window reports. */
+  private static Map<String, Double> drift(OutputCollector collector) {
+    Map<String, Double> d = new java.util.LinkedHashMap<>();
+    d.put("prediction_psi", collector.maxFigure("drift", "prediction_psi"));
+    d.put("rating_psi", collector.maxFigure("error", "rating_psi"));
+    d.put("hour_psi", collector.maxFigure("drift", "hour_psi"));
+    d.put("oov_rate", collector.maxFigure("drift", "oov_rate"));
+    d.put("rmse_increase", collector.maxFigure("error", "rmse_increase"));
+    return d;
+  }
+
+  private static List<Map<String, Object>> retrainRequests(OutputCollector collector) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (RetrainRequest r : collector.retrainRequests()) {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("request_id", r.getRequestId());
+      m.put("reason", r.getReason());
+      m.put("serving_version", r.getServingVersion());
+      m.put("window_start", java.time.Instant.ofEpochMilli(r.getWindowStart()).toString());
+      m.put("window_end", java.time.Instant.ofEpochMilli(r.getWindowEnd()).toString());
+      list.add(m);
+    }
+    return list;
   }
 
   /** Wall time from the first prediction's scoring to the last one's. */
@@ -270,13 +320,17 @@ public final class Demo {
         long done = collector.predictions();
         List<String> versions = collector.versions();
         out.printf(
-            "\rsent %,9d | predictions %,9d | %,7.0f ev/s | dead letters %,4d | p99 %4d ms | model %s   ",
+            "\rsent %,9d | predictions %,9d | %,7.0f ev/s | dead letters %,4d | p99 %4d ms | model"
+                + " %s | psi %.3f | rmse %.3f | retrain %d   ",
             replay.sentSoFar(),
             done,
             (done - last) / ((now - lastTime) / 1e9),
             collector.deadLetterCount(),
             collector.latencyQuantile(0.99),
-            versions.isEmpty() ? "-" : versions.get(versions.size() - 1));
+            versions.isEmpty() ? "-" : versions.get(versions.size() - 1),
+            collector.latestFigure("drift", "prediction_psi"),
+            collector.latestFigure("error", "rmse"),
+            collector.retrainRequests().size());
         out.flush();
         last = done;
         lastTime = now;

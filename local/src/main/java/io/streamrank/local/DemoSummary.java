@@ -22,6 +22,11 @@ import java.util.Map;
  * @param replaySeconds time spent replaying
  * @param scoringSeconds wall time from the first scored prediction to the last
  * @param trainRmse extra figures of the initial model (valid/test RMSE, rows)
+ * @param drift the largest value of each drift signal over the monitor windows ({@code
+ *     prediction_psi}, {@code hour_psi}, {@code rating_psi}, {@code oov_rate}, {@code
+ *     rmse_increase})
+ * @param retrainRequests every retrain request the trigger raised: id, reason, serving version and
+ *     data window
  */
 public record DemoSummary(
     long eventsIn,
@@ -36,7 +41,9 @@ public record DemoSummary(
     double wallSeconds,
     double replaySeconds,
     double scoringSeconds,
-    Map<String, Object> trainRmse) {
+    Map<String, Object> trainRmse,
+    Map<String, Double> drift,
+    List<Map<String, Object>> retrainRequests) {
 
   /** True when some event is unaccounted for or accounted for twice. */
   public boolean lostOrDuplicated() {
@@ -60,6 +67,8 @@ public record DemoSummary(
     // Scoring throughput: predictions over the time between the first and the last one scored.
     m.put("events_per_second", scoringSeconds > 0 ? predictionsOut / scoringSeconds : 0);
     m.put("initial_model", trainRmse);
+    m.put("drift", drift);
+    m.put("retrain_requests", retrainRequests);
     try {
       return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

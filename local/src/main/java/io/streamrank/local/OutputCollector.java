@@ -3,6 +3,7 @@ package io.streamrank.local;
 import io.streamrank.schemas.DeadLetter;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.RetrainRequest;
 import io.streamrank.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,10 +20,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads what the scoring job wrote — {@code predictions} and {@code dead-letters}, committed
- * transactions only — and keeps the account: which event ids came out and how often, model versions
- * in order of appearance, processing latencies, and scores to compare with labels. Runs on its own
- * thread; the getters are safe to call from another.
+ * Reads what the scoring job wrote — {@code predictions}, {@code dead-letters}, {@code monitoring}
+ * and {@code retrain-requests}, committed transactions only — and keeps the account: which event
+ * ids came out and how often, model versions in order of appearance, processing latencies, and
+ * scores to compare with labels. Runs on its own thread; the getters are safe to call from another.
  */
 public final class OutputCollector implements Runnable, AutoCloseable {
   private final Topics topics;
@@ -32,6 +33,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private final Set<String> versions = new LinkedHashSet<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
   private final List<MonitorReport> reports = new ArrayList<>();
+  private final List<RetrainRequest> retrainRequests = new ArrayList<>();
   private final Map<Integer, List<String>> versionsByPartition = new HashMap<>();
   private long[] latencies = new long[1024];
   private long[] scoredTimes = new long[1024];
@@ -51,7 +53,10 @@ public final class OutputCollector implements Runnable, AutoCloseable {
     consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     consumer.subscribe(
         List.of(
-            topics.predictions().name(), topics.deadLetters().name(), topics.monitoring().name()));
+            topics.predictions().name(),
+            topics.deadLetters().name(),
+            topics.monitoring().name(),
+            topics.retrainRequests().name()));
   }
 
   @Override
@@ -99,6 +104,13 @@ public final class OutputCollector implements Runnable, AutoCloseable {
         return;
       }
       reports.add(d.value());
+    } else if (r.topic().equals(topics.retrainRequests().name())) {
+      var d = topics.retrainRequests().codec().decode(r.value());
+      if (!d.isOk()) {
+        undecodable++;
+        return;
+      }
+      retrainRequests.add(d.value());
     } else {
       var d = topics.deadLetters().codec().decode(r.value());
       if (!d.isOk()) {
@@ -135,6 +147,40 @@ public final class OutputCollector implements Runnable, AutoCloseable {
 
   public synchronized List<DeadLetter> deadLetters() {
     return List.copyOf(deadLetters);
+  }
+
+  /** Requests read from {@code retrain-requests}, in arrival order. */
+  public synchronized List<RetrainRequest> retrainRequests() {
+    return List.copyOf(retrainRequests);
+  }
+
+  /**
+   * A figure of the latest report of a kind that carries it (by window end), such as {@code
+   * ("error", "rmse")}; NaN before there is one.
+   */
+  public synchronized double latestFigure(String kind, String metric) {
+    MonitorReport latest = null;
+    for (MonitorReport r : reports) {
+      Double v = r.getMetrics().get(metric);
+      if (r.getKind().equals(kind)
+          && v != null
+          && !v.isNaN()
+          && (latest == null || r.getWindowEnd() >= latest.getWindowEnd())) {
+        latest = r;
+      }
+    }
+    return latest == null ? Double.NaN : latest.getMetrics().get(metric);
+  }
+
+  /** The largest value of a figure over the reports of a kind; NaN when none carries it. */
+  public synchronized double maxFigure(String kind, String metric) {
+    return reports.stream()
+        .filter(r -> r.getKind().equals(kind))
+        .map(r -> r.getMetrics().get(metric))
+        .filter(v -> v != null && !v.isNaN())
+        .mapToDouble(Double::doubleValue)
+        .max()
+        .orElse(Double.NaN);
   }
 
   /** Reports read from {@code monitoring}, in arrival order. */

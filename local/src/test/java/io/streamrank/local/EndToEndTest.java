@@ -94,6 +94,13 @@ class EndToEndTest {
         }
         assertThat(out.scores().values()).allSatisfy(s -> assertThat(s).isFinite());
         assertThat(out.versions()).containsExactly(model.version());
+        // The monitors saw predictions and ratings through the same Kafka wiring: window reports of
+        // every kind, and the error monitor joined labels.
+        assertThat(out.reports())
+            .extracting(r -> r.getKind())
+            .contains("drift", "error", "latency");
+        assertThat(out.maxFigure("error", "labelled")).isGreaterThan(0);
+        assertThat(out.maxFigure("error", "rmse")).isFinite().isPositive();
         List<DeadLetter> dead = out.deadLetters();
         assertThat(dead).hasSize(50);
         assertThat(dead)

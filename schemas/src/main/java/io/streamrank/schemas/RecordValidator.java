@@ -36,4 +36,29 @@ public interface RecordValidator<T> extends Serializable {
       return null;
     };
   }
+
+  /**
+   * Ratings need the id of the event they label, non-negative ids and event time, and a finite,
+   * non-negative rating.
+   */
+  static RecordValidator<RatingEvent> ratings() {
+    return r -> {
+      if (r.getEventId().isBlank()) {
+        return "invalid rating: event_id is blank";
+      }
+      if (r.getUserId() < 0) {
+        return "invalid rating: user_id is negative: " + r.getUserId();
+      }
+      if (r.getMovieId() < 0) {
+        return "invalid rating: movie_id is negative: " + r.getMovieId();
+      }
+      if (r.getTimestamp() < 0) {
+        return "invalid rating: timestamp is negative: " + r.getTimestamp();
+      }
+      if (!Float.isFinite(r.getRating()) || r.getRating() < 0) {
+        return "invalid rating: rating must be finite and >= 0, got " + r.getRating();
+      }
+      return null;
+    };
+  }
 }

@@ -16,6 +16,8 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
@@ -77,6 +79,8 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   private transient Counter predictions;
   private transient Counter swaps;
   private transient Counter rejections;
+  private transient Histogram batchLatency;
+  private transient Histogram batchSizes;
 
   /**
    * @param modelProvider opens the initial version and announced ones
@@ -138,6 +142,9 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     predictions = getMetricGroup().counter("predictions");
     swaps = getMetricGroup().counter("modelSwaps");
     rejections = getMetricGroup().counter("modelRejections");
+    batchLatency =
+        getMetricGroup().histogram("batchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
+    batchSizes = getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
     getMetricGroup()
         .gauge("servingModelCreatedAt", () -> model == null ? 0 : model.createdAtMillis());
     LOG.info("Scoring with model version {}, batch size {}", model.version(), batchSize);
@@ -384,7 +391,10 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
       return;
     }
     int n = size;
+    long started = System.nanoTime();
     model.score(users, movies, n, scores);
+    batchLatency.update((System.nanoTime() - started) / 1000);
+    batchSizes.update(n);
     long scoredAt = getProcessingTimeService().getCurrentProcessingTime();
     String version = model.version();
     for (int i = 0; i < n; i++) {

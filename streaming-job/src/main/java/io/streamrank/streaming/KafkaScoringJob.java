@@ -7,9 +7,12 @@ import io.streamrank.schemas.Event;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.RecordValidator;
+import io.streamrank.schemas.RetrainRequest;
 import io.streamrank.schemas.Topic;
 import io.streamrank.schemas.Topics;
+import io.streamrank.streaming.monitor.ReferenceSource;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -25,7 +28,8 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The scoring job wired to Kafka: reads {@code events}, writes {@code predictions} and {@code
+ * The scoring job wired to Kafka: reads {@code events}, {@code ratings} and {@code model-updates},
+ * writes {@code predictions}, {@code monitoring}, {@code retrain-requests} and {@code
  * dead-letters}, exactly-once by default (transactions committed on checkpoints).
  */
 public final class KafkaScoringJob {
@@ -77,7 +81,11 @@ public final class KafkaScoringJob {
     return Configuration.fromMap(values);
   }
 
-  /** The job over the configured Kafka topics, serving the model the provider opens. */
+  /**
+   * The job over the configured Kafka topics, serving the model the provider opens; the monitors
+   * take their references from the provider when it is a {@link ReferenceSource} (the registry
+   * provider is).
+   */
   public static ScoringJob create(Configuration conf, ModelProvider model) {
     ScoringOptions.validate(conf);
     Topics topics = Topics.withPrefix(conf.get(ScoringOptions.TOPIC_PREFIX));
@@ -103,16 +111,37 @@ public final class KafkaScoringJob {
             .setDeserializer(new DeadLetterDeserializationSchema<>(topics.modelUpdates().codec()))
             .setProperty("isolation.level", "read_committed")
             .build();
-    return new ScoringJob(
-        source,
-        updates,
-        sink(conf, topics.predictions(), KafkaScoringJob::userKey, "predictions"),
-        sink(conf, topics.deadLetters(), DeadLetter::getSourceTopic, "dead-letters"),
-        sink(conf, topics.monitoring(), MonitorReport::getKind, "monitoring"),
-        model,
-        conf.get(ScoringOptions.BATCH_SIZE),
-        conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis(),
-        conf.get(ScoringOptions.GATE_MARGIN));
+    KafkaSource<Either<DeadLetter, RatingEvent>> ratings =
+        KafkaSource.<Either<DeadLetter, RatingEvent>>builder()
+            .setBootstrapServers(servers)
+            .setTopics(topics.ratings().name())
+            .setGroupId(conf.get(ScoringOptions.GROUP_ID) + "-ratings")
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(
+                new DeadLetterDeserializationSchema<>(
+                    topics.ratings().codec(), RecordValidator.ratings()))
+            .setProperty("isolation.level", "read_committed")
+            .build();
+    return ScoringJob.builder()
+        .events(source)
+        .ratings(ratings)
+        .modelUpdates(updates)
+        .predictions(sink(conf, topics.predictions(), KafkaScoringJob::userKey, "predictions"))
+        .deadLetters(sink(conf, topics.deadLetters(), DeadLetter::getSourceTopic, "dead-letters"))
+        .monitoring(sink(conf, topics.monitoring(), MonitorReport::getKind, "monitoring"))
+        .retrainRequests(
+            sink(
+                conf,
+                topics.retrainRequests(),
+                RetrainRequest::getServingVersion,
+                "retrain-requests"))
+        .model(model)
+        .references(model instanceof ReferenceSource r ? r : ReferenceSource.none())
+        .monitorSettings(ScoringOptions.monitorSettings(conf))
+        .batchSize(conf.get(ScoringOptions.BATCH_SIZE))
+        .flushIntervalMs(conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis())
+        .gateMargin(conf.get(ScoringOptions.GATE_MARGIN))
+        .build();
   }
 
   private static String userKey(Prediction p) {

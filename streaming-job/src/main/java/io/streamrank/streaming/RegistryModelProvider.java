@@ -10,6 +10,8 @@ import io.streamrank.model.registry.LoadedBundle;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.streaming.monitor.MonitorReference;
+import io.streamrank.streaming.monitor.ReferenceSource;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -20,9 +22,10 @@ import org.apache.flink.configuration.Configuration;
  * Opens model versions from the registry on the TaskManager. Each bundle is read and verified there
  * (size, sha256 against the manifest and against the announcement, ONNX validity, no external data,
  * input/output signature, golden rows reproduced with finite outputs), and the operator instances
- * of one JVM share one ONNX Runtime session through {@link SharedScorers}.
+ * of one JVM share one ONNX Runtime session through {@link SharedScorers}. It also gives the
+ * monitors each version's reference, read from the manifest alone.
  */
-public final class RegistryModelProvider implements ModelProvider {
+public final class RegistryModelProvider implements ModelProvider, ReferenceSource {
   private static final long serialVersionUID = 1L;
 
   /** How far ONNX Runtime may stray from the trainer's golden scores. */
@@ -59,6 +62,12 @@ public final class RegistryModelProvider implements ModelProvider {
         conf.get(ScoringOptions.MODEL_VERSION),
         Device.valueOf(conf.get(ScoringOptions.DEVICE).toUpperCase(Locale.ROOT)),
         conf.get(ScoringOptions.INTRA_OP_THREADS));
+  }
+
+  /** Reads the version's manifest (not its model) for the monitors. */
+  @Override
+  public MonitorReference reference(String version) throws java.io.IOException {
+    return MonitorReference.of(new ModelRegistry(registryUri).manifest(version));
   }
 
   @Override

@@ -5,7 +5,13 @@ import io.streamrank.schemas.Event;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
-import java.util.Objects;
+import io.streamrank.schemas.RatingEvent;
+import io.streamrank.schemas.RetrainRequest;
+import io.streamrank.streaming.monitor.MonitorSettings;
+import io.streamrank.streaming.monitor.Monitors;
+import io.streamrank.streaming.monitor.ReferenceSource;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -18,64 +24,43 @@ import org.apache.flink.types.Either;
 
 /**
  * The scoring job: events → dead-letter split → micro-batched ONNX scoring with hot swap →
- * predictions; model announcements are broadcast to every scoring instance; every undecodable or
- * invalid record goes to the dead-letter sink and every swap or rejection to the monitoring sink.
- * It takes its sources, sinks and model as arguments, so tests run the same graph with test sources
- * and sinks; {@link KafkaScoringJob} picks the real ones.
+ * predictions; model announcements are broadcast to every scoring instance; predictions and ratings
+ * feed the drift, error and latency monitors, whose window reports go to the monitoring sink with
+ * every swap and rejection, and whose trigger writes retrain requests. Every undecodable or invalid
+ * record goes to the dead-letter sink. It takes its sources, sinks and model as arguments (see
+ * {@link #builder()}), so tests run the same graph with test sources and sinks; {@link
+ * KafkaScoringJob} picks the real ones.
  */
 public final class ScoringJob {
-  private final Source<Either<DeadLetter, Event>, ?, ?> events;
-  private final Source<Either<DeadLetter, ModelUpdate>, ?, ?> modelUpdates;
-  private final Sink<Prediction> predictions;
-  private final Sink<DeadLetter> deadLetters;
-  private final Sink<MonitorReport> monitoring;
-  private final ModelProvider model;
-  private final int batchSize;
-  private final long flushIntervalMs;
-  private final double gateMargin;
+  private final Builder b;
+
+  private ScoringJob(Builder b) {
+    this.b = b;
+  }
 
   /**
-   * @param events decoded events, or dead letters for records that could not be decoded
-   * @param modelUpdates model version announcements, or dead letters
-   * @param predictions where scored events go
-   * @param deadLetters where unusable records go, with the reason
-   * @param monitoring where swap and rejection reports go
-   * @param model opens the initial and announced model versions
-   * @param batchSize largest micro-batch
-   * @param flushIntervalMs longest wait for a batch to fill
-   * @param gateMargin RMSE margin of the swap gate
+   * A builder; every source, sink, the model, the references and the monitor settings are required.
    */
-  public ScoringJob(
-      Source<Either<DeadLetter, Event>, ?, ?> events,
-      Source<Either<DeadLetter, ModelUpdate>, ?, ?> modelUpdates,
-      Sink<Prediction> predictions,
-      Sink<DeadLetter> deadLetters,
-      Sink<MonitorReport> monitoring,
-      ModelProvider model,
-      int batchSize,
-      long flushIntervalMs,
-      double gateMargin) {
-    this.events = Objects.requireNonNull(events, "events source");
-    this.modelUpdates = Objects.requireNonNull(modelUpdates, "model-updates source");
-    this.predictions = Objects.requireNonNull(predictions, "predictions sink");
-    this.deadLetters = Objects.requireNonNull(deadLetters, "dead-letters sink");
-    this.monitoring = Objects.requireNonNull(monitoring, "monitoring sink");
-    this.model = Objects.requireNonNull(model, "model provider");
-    this.batchSize = batchSize;
-    this.flushIntervalMs = flushIntervalMs;
-    this.gateMargin = gateMargin;
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** Adds the job's operators to the environment without running it. */
   public void build(StreamExecutionEnvironment env) {
     SingleOutputStreamOperator<Event> valid =
-        env.fromSource(events, WatermarkStrategy.noWatermarks(), "events")
+        env.fromSource(b.events, WatermarkStrategy.noWatermarks(), "events")
             .uid("events-source")
             .process(new DeadLetterSplitter<Event>(new AvroTypeInfo<>(Event.class)))
             .uid("dead-letter-split")
             .name("dead-letter split");
+    SingleOutputStreamOperator<RatingEvent> ratings =
+        env.fromSource(b.ratings, WatermarkStrategy.noWatermarks(), "ratings")
+            .uid("ratings-source")
+            .process(new DeadLetterSplitter<RatingEvent>(new AvroTypeInfo<>(RatingEvent.class)))
+            .uid("ratings-dead-letter-split")
+            .name("ratings dead-letter split");
     SingleOutputStreamOperator<ModelUpdate> updates =
-        env.fromSource(modelUpdates, WatermarkStrategy.noWatermarks(), "model-updates")
+        env.fromSource(b.modelUpdates, WatermarkStrategy.noWatermarks(), "model-updates")
             .uid("model-updates-source")
             .setParallelism(1)
             .process(new DeadLetterSplitter<ModelUpdate>(new AvroTypeInfo<>(ModelUpdate.class)))
@@ -88,24 +73,169 @@ public final class ScoringJob {
             .transform(
                 "batched ONNX scoring",
                 new AvroTypeInfo<>(Prediction.class),
-                new BatchScoringOperator(model, batchSize, flushIntervalMs, gateMargin))
+                new BatchScoringOperator(b.model, b.batchSize, b.flushIntervalMs, b.gateMargin))
             .uid("batch-scoring");
-    scored.sinkTo(predictions).uid("predictions-sink").name("predictions");
-    scored
-        .getSideOutput(BatchScoringOperator.MONITORING)
-        .sinkTo(monitoring)
+    scored.sinkTo(b.predictions).uid("predictions-sink").name("predictions");
+    DataStream<MonitorReport> modelReports = scored.getSideOutput(BatchScoringOperator.MONITORING);
+    Monitors.Outputs monitors =
+        Monitors.attach(scored, ratings, modelReports, b.monitorSettings, b.references);
+    modelReports
+        .union(monitors.reports())
+        .sinkTo(b.monitoring)
         .uid("monitoring-sink")
         .name("monitoring");
+    monitors
+        .retrainRequests()
+        .sinkTo(b.retrainRequests)
+        .uid("retrain-requests-sink")
+        .name("retrain requests");
     DataStream<DeadLetter> allDeadLetters =
         valid
             .getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
-            .union(updates.getSideOutput(DeadLetterSplitter.DEAD_LETTERS));
-    allDeadLetters.sinkTo(deadLetters).uid("dead-letters-sink").name("dead letters");
+            .union(
+                ratings.getSideOutput(DeadLetterSplitter.DEAD_LETTERS),
+                updates.getSideOutput(DeadLetterSplitter.DEAD_LETTERS));
+    allDeadLetters.sinkTo(b.deadLetters).uid("dead-letters-sink").name("dead letters");
   }
 
   /** Builds and runs the job until its sources end (or forever, for unbounded ones). */
   public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
     build(env);
     return env.execute("streamrank scoring");
+  }
+
+  /** Collects the job's sources, sinks, model and settings; {@link #build()} checks them. */
+  public static final class Builder {
+    private Source<Either<DeadLetter, Event>, ?, ?> events;
+    private Source<Either<DeadLetter, RatingEvent>, ?, ?> ratings;
+    private Source<Either<DeadLetter, ModelUpdate>, ?, ?> modelUpdates;
+    private Sink<Prediction> predictions;
+    private Sink<DeadLetter> deadLetters;
+    private Sink<MonitorReport> monitoring;
+    private Sink<RetrainRequest> retrainRequests;
+    private ModelProvider model;
+    private ReferenceSource references;
+    private MonitorSettings monitorSettings;
+    private int batchSize = 256;
+    private long flushIntervalMs = 20;
+    private double gateMargin = 0.02;
+
+    private Builder() {}
+
+    /** Decoded events, or dead letters for records that could not be decoded. */
+    public Builder events(Source<Either<DeadLetter, Event>, ?, ?> s) {
+      this.events = s;
+      return this;
+    }
+
+    /** Ratings (labels), or dead letters. */
+    public Builder ratings(Source<Either<DeadLetter, RatingEvent>, ?, ?> s) {
+      this.ratings = s;
+      return this;
+    }
+
+    /** Model version announcements, or dead letters. */
+    public Builder modelUpdates(Source<Either<DeadLetter, ModelUpdate>, ?, ?> s) {
+      this.modelUpdates = s;
+      return this;
+    }
+
+    /** Where scored events go. */
+    public Builder predictions(Sink<Prediction> s) {
+      this.predictions = s;
+      return this;
+    }
+
+    /** Where unusable records go, with the reason. */
+    public Builder deadLetters(Sink<DeadLetter> s) {
+      this.deadLetters = s;
+      return this;
+    }
+
+    /** Where swap, rejection, window and retrain reports go. */
+    public Builder monitoring(Sink<MonitorReport> s) {
+      this.monitoring = s;
+      return this;
+    }
+
+    /** Where retrain requests go. */
+    public Builder retrainRequests(Sink<RetrainRequest> s) {
+      this.retrainRequests = s;
+      return this;
+    }
+
+    /** Opens the initial and announced model versions. */
+    public Builder model(ModelProvider m) {
+      this.model = m;
+      return this;
+    }
+
+    /** The monitors' reference of each model version. */
+    public Builder references(ReferenceSource r) {
+      this.references = r;
+      return this;
+    }
+
+    /** Monitor windows, join timeout and trigger policy. */
+    public Builder monitorSettings(MonitorSettings s) {
+      this.monitorSettings = s;
+      return this;
+    }
+
+    /** Largest micro-batch (default 256). */
+    public Builder batchSize(int n) {
+      this.batchSize = n;
+      return this;
+    }
+
+    /** Longest wait for a batch to fill (default 20 ms). */
+    public Builder flushIntervalMs(long ms) {
+      this.flushIntervalMs = ms;
+      return this;
+    }
+
+    /** RMSE margin of the swap gate (default 0.02). */
+    public Builder gateMargin(double margin) {
+      this.gateMargin = margin;
+      return this;
+    }
+
+    /**
+     * The job.
+     *
+     * @throws IllegalStateException naming everything that was not set
+     */
+    public ScoringJob build() {
+      List<String> missing = new ArrayList<>();
+      check(events, "events source", missing);
+      check(ratings, "ratings source", missing);
+      check(modelUpdates, "model-updates source", missing);
+      check(predictions, "predictions sink", missing);
+      check(deadLetters, "dead-letters sink", missing);
+      check(monitoring, "monitoring sink", missing);
+      check(retrainRequests, "retrain-requests sink", missing);
+      check(model, "model provider", missing);
+      check(references, "reference source", missing);
+      check(monitorSettings, "monitor settings", missing);
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("the scoring job needs a " + String.join(", a ", missing));
+      }
+      if (batchSize <= 0 || flushIntervalMs <= 0 || !(gateMargin >= 0)) {
+        throw new IllegalStateException(
+            "the scoring job needs batch size > 0, flush interval > 0 and gate margin >= 0, got "
+                + batchSize
+                + ", "
+                + flushIntervalMs
+                + ", "
+                + gateMargin);
+      }
+      return new ScoringJob(this);
+    }
+
+    private static void check(Object value, String what, List<String> missing) {
+      if (value == null) {
+        missing.add(what);
+      }
+    }
   }
 }

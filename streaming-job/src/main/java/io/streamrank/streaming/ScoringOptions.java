@@ -1,6 +1,9 @@
 package io.streamrank.streaming;
 
+import io.streamrank.streaming.monitor.MonitorSettings;
+import io.streamrank.streaming.monitor.TriggerPolicy;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -99,6 +102,123 @@ public final class ScoringOptions {
           .defaultValue(1)
           .withDescription("ONNX Runtime intra-op threads per session.");
 
+  public static final ConfigOption<Duration> MONITOR_WINDOW =
+      ConfigOptions.key("streamrank.monitor.window")
+          .durationType()
+          .defaultValue(Duration.ofHours(1))
+          .withDescription(
+              "Event-time window of the drift, error and latency monitors: one report per window"
+                  + " and model version on the monitoring topic.");
+
+  public static final ConfigOption<Duration> MONITOR_MAX_OUT_OF_ORDERNESS =
+      ConfigOptions.key("streamrank.monitor.max-out-of-orderness")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(10))
+          .withDescription(
+              "How far behind the newest event time a prediction or rating may arrive and still"
+                  + " count in its window; later ones are counted as late.");
+
+  public static final ConfigOption<Duration> MONITOR_IDLE_TIMEOUT =
+      ConfigOptions.key("streamrank.monitor.idle-timeout")
+          .durationType()
+          .defaultValue(Duration.ofMinutes(1))
+          .withDescription(
+              "A partition without records for this long stops holding the monitors' event time"
+                  + " back.");
+
+  public static final ConfigOption<Duration> LABEL_TIMEOUT =
+      ConfigOptions.key("streamrank.monitor.label-timeout")
+          .durationType()
+          .defaultValue(Duration.ofHours(1))
+          .withDescription(
+              "Event time a prediction waits for its rating (and a rating for its prediction)"
+                  + " before it is counted as unlabelled (unmatched) and dropped from state.");
+
+  public static final ConfigOption<Duration> LABEL_STATE_TTL =
+      ConfigOptions.key("streamrank.monitor.label-state-ttl")
+          .durationType()
+          .defaultValue(Duration.ofDays(1))
+          .withDescription(
+              "Processing-time limit on a prediction or rating waiting in the join's state; a"
+                  + " backstop that bounds state if event time stops advancing.");
+
+  public static final ConfigOption<Double> TRIGGER_PREDICTION_PSI =
+      ConfigOptions.key("streamrank.trigger.prediction-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of the window's prediction distribution against the serving version's reference"
+                  + " above which the window breaches (0.25: a major shift by the usual reading).");
+
+  public static final ConfigOption<Double> TRIGGER_INPUT_PSI =
+      ConfigOptions.key("streamrank.trigger.input-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of an input distribution (the events' hour of day) against the serving"
+                  + " version's reference above which the window breaches.");
+
+  public static final ConfigOption<Double> TRIGGER_RATING_PSI =
+      ConfigOptions.key("streamrank.trigger.rating-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of the window's rating distribution against the serving version's reference"
+                  + " above which the window breaches.");
+
+  public static final ConfigOption<Double> TRIGGER_OOV_RATE =
+      ConfigOptions.key("streamrank.trigger.oov-rate")
+          .doubleType()
+          .defaultValue(0.3)
+          .withDescription(
+              "Share of predictions with an unknown user or movie above which the window"
+                  + " breaches.");
+
+  public static final ConfigOption<Double> TRIGGER_RMSE_INCREASE =
+      ConfigOptions.key("streamrank.trigger.rmse-increase")
+          .doubleType()
+          .defaultValue(0.15)
+          .withDescription(
+              "Relative increase of the window's prequential RMSE over the serving version's"
+                  + " validation RMSE above which the window breaches (0.15: 15% worse).");
+
+  public static final ConfigOption<Long> TRIGGER_MIN_WINDOW_LABELS =
+      ConfigOptions.key("streamrank.trigger.min-window-labels")
+          .longType()
+          .defaultValue(200L)
+          .withDescription(
+              "Labelled predictions a window needs before its RMSE and rating PSI count for or"
+                  + " against a retrain.");
+
+  public static final ConfigOption<Long> TRIGGER_MIN_NEW_LABELS =
+      ConfigOptions.key("streamrank.trigger.min-new-labels")
+          .longType()
+          .defaultValue(2000L)
+          .withDescription(
+              "Labelled predictions needed since the serving version started (or since the last"
+                  + " request) before a retrain is requested: new data to retrain on.");
+
+  public static final ConfigOption<Integer> TRIGGER_WINDOWS =
+      ConfigOptions.key("streamrank.trigger.windows")
+          .intType()
+          .defaultValue(3)
+          .withDescription(
+              "Consecutive breaching windows of one signal needed for a request (hysteresis).");
+
+  public static final ConfigOption<Duration> TRIGGER_COOLDOWN =
+      ConfigOptions.key("streamrank.trigger.cooldown")
+          .durationType()
+          .defaultValue(Duration.ofHours(24))
+          .withDescription("Event time after a model swap during which no retrain is requested.");
+
+  public static final ConfigOption<Duration> TRIGGER_REQUEST_TIMEOUT =
+      ConfigOptions.key("streamrank.trigger.request-timeout")
+          .durationType()
+          .defaultValue(Duration.ofHours(24))
+          .withDescription(
+              "Event time after which an open retrain request that brought no new version is"
+                  + " abandoned, so a new one may be raised; at most one request is open.");
+
   /**
    * Checks settings that would otherwise fail late, naming the setting.
    *
@@ -126,6 +246,64 @@ public final class ScoringOptions {
         "must not exceed the broker default transaction.max.timeout.ms of 15 minutes");
     require(
         !conf.get(BOOTSTRAP_SERVERS).isBlank(), BOOTSTRAP_SERVERS, "must name at least one broker");
+    for (ConfigOption<Duration> d :
+        List.of(MONITOR_WINDOW, MONITOR_IDLE_TIMEOUT, LABEL_TIMEOUT, LABEL_STATE_TTL)) {
+      require(
+          !conf.get(d).isNegative() && !conf.get(d).isZero(),
+          d,
+          "must be positive, got " + conf.get(d));
+    }
+    for (ConfigOption<Duration> d :
+        List.of(MONITOR_MAX_OUT_OF_ORDERNESS, TRIGGER_COOLDOWN, TRIGGER_REQUEST_TIMEOUT)) {
+      require(!conf.get(d).isNegative(), d, "must be >= 0, got " + conf.get(d));
+    }
+    require(
+        !conf.get(TRIGGER_REQUEST_TIMEOUT).isZero(),
+        TRIGGER_REQUEST_TIMEOUT,
+        "must be positive, got 0");
+    for (ConfigOption<Double> t :
+        List.of(
+            TRIGGER_PREDICTION_PSI,
+            TRIGGER_INPUT_PSI,
+            TRIGGER_RATING_PSI,
+            TRIGGER_OOV_RATE,
+            TRIGGER_RMSE_INCREASE)) {
+      require(conf.get(t) > 0, t, "must be > 0, got " + conf.get(t));
+    }
+    require(
+        conf.get(TRIGGER_MIN_WINDOW_LABELS) >= 0,
+        TRIGGER_MIN_WINDOW_LABELS,
+        "must be >= 0, got " + conf.get(TRIGGER_MIN_WINDOW_LABELS));
+    require(
+        conf.get(TRIGGER_MIN_NEW_LABELS) >= 0,
+        TRIGGER_MIN_NEW_LABELS,
+        "must be >= 0, got " + conf.get(TRIGGER_MIN_NEW_LABELS));
+    require(
+        conf.get(TRIGGER_WINDOWS) >= 1,
+        TRIGGER_WINDOWS,
+        "must be >= 1, got " + conf.get(TRIGGER_WINDOWS));
+  }
+
+  /** The monitor and trigger settings of a configuration (validated). */
+  public static MonitorSettings monitorSettings(Configuration conf) {
+    validate(conf);
+    return new MonitorSettings(
+        conf.get(MONITOR_WINDOW),
+        conf.get(MONITOR_MAX_OUT_OF_ORDERNESS),
+        conf.get(MONITOR_IDLE_TIMEOUT),
+        conf.get(LABEL_TIMEOUT),
+        conf.get(LABEL_STATE_TTL),
+        new TriggerPolicy(
+            conf.get(TRIGGER_PREDICTION_PSI),
+            conf.get(TRIGGER_INPUT_PSI),
+            conf.get(TRIGGER_RATING_PSI),
+            conf.get(TRIGGER_OOV_RATE),
+            conf.get(TRIGGER_RMSE_INCREASE),
+            conf.get(TRIGGER_MIN_WINDOW_LABELS),
+            conf.get(TRIGGER_MIN_NEW_LABELS),
+            conf.get(TRIGGER_WINDOWS),
+            conf.get(TRIGGER_COOLDOWN).toMillis(),
+            conf.get(TRIGGER_REQUEST_TIMEOUT).toMillis()));
   }
 
   private static void require(boolean ok, ConfigOption<?> option, String problem) {

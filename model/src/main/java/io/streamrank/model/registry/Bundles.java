@@ -26,7 +26,15 @@ public final class Bundles {
   /** Edges of the rating histogram: 10 bins of 0.5 centred on the half-star ratings 0.5..5. */
   public static final double[] RATING_EDGES = Histogram.edges(0.25, 5.25, 10);
 
+  /** Edges of the hour-of-day histogram: 24 bins of one hour, UTC. */
+  public static final double[] HOUR_EDGES = Histogram.edges(0, 24, 24);
+
   private Bundles() {}
+
+  /** The UTC hour of day of an epoch-second timestamp, 0 to 23. */
+  public static int hourOfDay(long epochSeconds) {
+    return (int) (Math.floorMod(epochSeconds, 86_400L) / 3600);
+  }
 
   /** The manifest of a model without a feature definition; see the full overload. */
   public static Manifest manifest(
@@ -76,6 +84,11 @@ public final class Bundles {
         Histogram.of(predictions, predictions.length, PREDICTION_EDGES));
     float[] ratings = Metrics.labels(valid);
     histograms.put(Manifest.RATING_HISTOGRAM, Histogram.of(ratings, ratings.length, RATING_EDGES));
+    float[] hours = new float[valid.size()];
+    for (int i = 0; i < hours.length; i++) {
+      hours[i] = hourOfDay(valid.get(i).timestamp());
+    }
+    histograms.put(Manifest.HOUR_OF_DAY_HISTOGRAM, Histogram.of(hours, hours.length, HOUR_EDGES));
     return new Manifest(
         Manifest.FORMAT_VERSION,
         version,

@@ -58,6 +58,9 @@ public record Manifest(
   /** Name of the histogram of predicted scores on validation rows. */
   public static final String PREDICTION_HISTOGRAM = "prediction";
 
+  /** Name of the histogram of the validation rows' hour of day (UTC), an input distribution. */
+  public static final String HOUR_OF_DAY_HISTOGRAM = "hour_of_day";
+
   /** Name of the histogram of validation ratings. */
   public static final String RATING_HISTOGRAM = "rating";
 

@@ -138,6 +138,29 @@ public final class ModelRegistry {
     return load(new Path(base, version), version);
   }
 
+  /**
+   * Reads only a version's manifest, without its model; for monitors that need the reference
+   * histograms and metrics of the serving version, not the model.
+   *
+   * @throws BundleException when the manifest is missing or unparsable, or names another version
+   */
+  public Manifest manifest(String version) throws IOException {
+    requireVersionName(version);
+    Path file = new Path(new Path(base, version), MANIFEST_FILE);
+    byte[] json = readRequired(file.getFileSystem(), file);
+    Manifest m;
+    try {
+      m = Manifest.fromJson(json);
+    } catch (IOException e) {
+      throw new BundleException(file.toString(), "unparsable manifest: " + e.getMessage(), e);
+    }
+    if (!version.equals(m.version())) {
+      throw new BundleException(
+          file.toString(), "declares version " + m.version() + ", expected " + version);
+    }
+    return m;
+  }
+
   /** Loads and verifies a bundle directory anywhere (its name must be its version). */
   public LoadedBundle load(URI bundleDir) throws IOException {
     Path dir = new Path(bundleDir);

@@ -126,6 +126,18 @@ class ModelRegistryTest {
   }
 
   @Test
+  void manifestAloneIsReadWithoutTheModel() throws Exception {
+    Manifest m = manifest("v1", onnx);
+    registry().publish(onnx, m);
+    Files.delete(dir.resolve("v1/model.onnx"));
+    assertThat(registry().manifest("v1").toJsonTree()).isEqualTo(m.toJsonTree());
+    assertThat(registry().manifest("v1").referenceHistograms()).isEqualTo(m.referenceHistograms());
+    assertThatThrownBy(() -> registry().manifest("v2"))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining("missing");
+  }
+
+  @Test
   void missingFiles() throws Exception {
     registry().publish(onnx, manifest("v1", onnx));
     Files.delete(dir.resolve("v1/model.onnx"));

@@ -1,0 +1,111 @@
+package io.streamrank.streaming.monitor;
+
+import io.streamrank.schemas.MonitorReport;
+import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.RatingEvent;
+import io.streamrank.schemas.RetrainRequest;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * Adds the monitors to a job: drift and latency over predictions, the prequential join of
+ * predictions and ratings with its error monitor, and the retrain trigger over their reports (and
+ * the scoring operator's swap reports).
+ *
+ * <p>Event time: predictions are stamped with their event's time and ratings with theirs, and
+ * watermarks are generated after scoring (the scoring operator buffers events, so watermarks from
+ * before it could overtake them).
+ */
+public final class Monitors {
+  private Monitors() {}
+
+  /**
+   * What the monitors produce.
+   *
+   * @param reports window reports of every monitor and the trigger's {@code retrain} reports
+   * @param retrainRequests the trigger's requests
+   */
+  public record Outputs(
+      DataStream<MonitorReport> reports, DataStream<RetrainRequest> retrainRequests) {}
+
+  /**
+   * Attaches the monitors.
+   *
+   * @param predictions the scoring operator's output
+   * @param ratings labels
+   * @param modelReports the scoring operator's swap and rejection reports
+   * @param settings windows, join timeout and trigger policy
+   * @param references reference of each model version
+   */
+  public static Outputs attach(
+      DataStream<Prediction> predictions,
+      DataStream<RatingEvent> ratings,
+      DataStream<MonitorReport> modelReports,
+      MonitorSettings settings,
+      ReferenceSource references) {
+    long windowMs = settings.window().toMillis();
+    DataStream<Prediction> timedPredictions =
+        predictions
+            .assignTimestampsAndWatermarks(
+                WatermarkStrategy.<Prediction>forBoundedOutOfOrderness(settings.maxOutOfOrderness())
+                    .withTimestampAssigner((p, t) -> p.getEventTimestamp())
+                    .withIdleness(settings.idleTimeout()))
+            .uid("prediction-watermarks")
+            .name("prediction event time");
+    DataStream<RatingEvent> timedRatings =
+        ratings
+            .assignTimestampsAndWatermarks(
+                WatermarkStrategy.<RatingEvent>forBoundedOutOfOrderness(
+                        settings.maxOutOfOrderness())
+                    .withTimestampAssigner((r, t) -> r.getTimestamp())
+                    .withIdleness(settings.idleTimeout()))
+            .uid("rating-watermarks")
+            .name("rating event time");
+    AvroTypeInfo<MonitorReport> reportType = new AvroTypeInfo<>(MonitorReport.class);
+
+    SingleOutputStreamOperator<MonitorReport> drift =
+        timedPredictions
+            .keyBy(Prediction::getModelVersion, Types.STRING)
+            .process(new WindowedMonitor<>(new PredictionDrift(), windowMs, references), reportType)
+            .uid("drift-monitor")
+            .name("drift monitor");
+    SingleOutputStreamOperator<MonitorReport> latency =
+        timedPredictions
+            .keyBy(Prediction::getModelVersion, Types.STRING)
+            .process(new WindowedMonitor<>(new ServingLatency(), windowMs, references), reportType)
+            .uid("latency-monitor")
+            .name("latency monitor");
+    SingleOutputStreamOperator<LabelOutcome> outcomes =
+        timedPredictions
+            .keyBy(Prediction::getEventId, Types.STRING)
+            .connect(timedRatings.keyBy(RatingEvent::getEventId, Types.STRING))
+            .process(
+                new PrequentialJoin(settings.labelTimeout().toMillis(), settings.labelStateTtl()),
+                Types.POJO(LabelOutcome.class))
+            .uid("prequential-join")
+            .name("prediction-rating join");
+    SingleOutputStreamOperator<MonitorReport> error =
+        outcomes
+            .keyBy(LabelOutcome::getModelVersion, Types.STRING)
+            .process(
+                new WindowedMonitor<>(new PrequentialError(), windowMs, references), reportType)
+            .uid("error-monitor")
+            .name("error monitor");
+    DataStream<MonitorReport> windowReports = drift.union(latency, error);
+    SingleOutputStreamOperator<RetrainRequest> requests =
+        windowReports
+            .union(modelReports)
+            .keyBy(r -> RetrainTrigger.KEY, Types.STRING)
+            .process(
+                new RetrainTrigger(settings.policy()), new AvroTypeInfo<>(RetrainRequest.class))
+            .uid("retrain-trigger")
+            .name("retrain trigger")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+    return new Outputs(
+        windowReports.union(requests.getSideOutput(RetrainTrigger.REPORTS)), requests);
+  }
+}

@@ -1,0 +1,133 @@
+package io.streamrank.streaming.monitor;
+
+import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.RatingEvent;
+import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Joins predictions with their ratings by event id (the key) for prequential error.
+ *
+ * <p>Whichever side comes first waits in keyed state, with an event-time timer at its event time
+ * plus the label timeout. When the other side arrives the pair goes out as {@link
+ * LabelOutcome.Kind#MATCHED} and the state and timer are removed; when the timer fires first the
+ * waiting side goes out as {@link LabelOutcome.Kind#UNLABELLED} or {@link
+ * LabelOutcome.Kind#UNMATCHED_RATING}. So the state holds only records younger than the timeout
+ * behind the watermark; a processing-time TTL on the state bounds it even if watermarks stall. An
+ * outcome's event time is when it became known: the later of the two event times for a match, the
+ * timer's time for an expiry.
+ */
+public final class PrequentialJoin
+    extends KeyedCoProcessFunction<String, Prediction, RatingEvent, LabelOutcome> {
+  private static final long serialVersionUID = 1L;
+
+  private final long labelTimeoutMs;
+  private final Duration stateTtl;
+
+  private transient ValueState<Prediction> prediction;
+  private transient ValueState<RatingEvent> rating;
+  private transient Counter matched;
+  private transient Counter unlabelled;
+  private transient Counter unmatchedRatings;
+  private transient Counter duplicates;
+
+  /**
+   * @param labelTimeoutMs event time a prediction waits for its rating (and a rating for its
+   *     prediction) before it is counted as unmatched
+   * @param stateTtl processing-time bound on waiting state, a backstop for stalled watermarks
+   */
+  public PrequentialJoin(long labelTimeoutMs, Duration stateTtl) {
+    if (labelTimeoutMs <= 0) {
+      throw new IllegalArgumentException("label timeout must be > 0 ms, got " + labelTimeoutMs);
+    }
+    if (stateTtl.isNegative() || stateTtl.isZero()) {
+      throw new IllegalArgumentException("label state TTL must be positive, got " + stateTtl);
+    }
+    this.labelTimeoutMs = labelTimeoutMs;
+    this.stateTtl = stateTtl;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl).build();
+    ValueStateDescriptor<Prediction> p =
+        new ValueStateDescriptor<>("prediction", new AvroTypeInfo<>(Prediction.class));
+    p.enableTimeToLive(ttl);
+    ValueStateDescriptor<RatingEvent> r =
+        new ValueStateDescriptor<>("rating", new AvroTypeInfo<>(RatingEvent.class));
+    r.enableTimeToLive(ttl);
+    prediction = getRuntimeContext().getState(p);
+    rating = getRuntimeContext().getState(r);
+    var group = getRuntimeContext().getMetricGroup().addGroup("monitor", "labels");
+    matched = group.counter("matched");
+    unlabelled = group.counter("unlabelledPredictions");
+    unmatchedRatings = group.counter("unmatchedRatings");
+    duplicates = group.counter("duplicates");
+  }
+
+  @Override
+  public void processElement1(Prediction p, Context ctx, Collector<LabelOutcome> out)
+      throws Exception {
+    RatingEvent r = rating.value();
+    if (r != null) {
+      ctx.timerService().deleteEventTimeTimer(r.getTimestamp() + labelTimeoutMs);
+      rating.clear();
+      emitMatch(p, r, out);
+    } else if (prediction.value() != null) {
+      duplicates.inc();
+    } else {
+      prediction.update(p);
+      ctx.timerService().registerEventTimeTimer(p.getEventTimestamp() + labelTimeoutMs);
+    }
+  }
+
+  @Override
+  public void processElement2(RatingEvent r, Context ctx, Collector<LabelOutcome> out)
+      throws Exception {
+    Prediction p = prediction.value();
+    if (p != null) {
+      ctx.timerService().deleteEventTimeTimer(p.getEventTimestamp() + labelTimeoutMs);
+      prediction.clear();
+      emitMatch(p, r, out);
+    } else if (rating.value() != null) {
+      duplicates.inc();
+    } else {
+      rating.update(r);
+      ctx.timerService().registerEventTimeTimer(r.getTimestamp() + labelTimeoutMs);
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<LabelOutcome> out)
+      throws Exception {
+    Prediction p = prediction.value();
+    if (p != null) {
+      unlabelled.inc();
+      out.collect(LabelOutcome.unlabelled(p.getModelVersion(), timestamp, p.getScore()));
+      prediction.clear();
+    }
+    RatingEvent r = rating.value();
+    if (r != null) {
+      unmatchedRatings.inc();
+      out.collect(LabelOutcome.unmatchedRating(timestamp, r.getRating()));
+      rating.clear();
+    }
+  }
+
+  private void emitMatch(Prediction p, RatingEvent r, Collector<LabelOutcome> out) {
+    matched.inc();
+    out.collect(
+        LabelOutcome.matched(
+            p.getModelVersion(),
+            Math.max(p.getEventTimestamp(), r.getTimestamp()),
+            p.getScore(),
+            r.getRating()));
+  }
+}

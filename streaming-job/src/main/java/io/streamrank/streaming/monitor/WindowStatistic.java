@@ -1,0 +1,38 @@
+package io.streamrank.streaming.monitor;
+
+import java.io.Serializable;
+import java.util.Map;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * What one monitor measures over an event-time window: how a record adds to the window's
+ * accumulator (a fixed-length array of sums and counts, so it is cheap to keep in keyed state) and
+ * which figures the full window yields against the version's reference.
+ *
+ * @param <T> the records it measures
+ */
+public interface WindowStatistic<T> extends Serializable {
+  /** The report kind, such as {@code drift}; also the metric group name. */
+  String kind();
+
+  /** Length of the accumulator array. */
+  int size();
+
+  /** Event time of a record, epoch milliseconds; decides its window. */
+  long eventTime(T record);
+
+  /** Adds a record to the accumulator. */
+  void add(T record, double[] acc);
+
+  /** The window's figures (metric name to value; NaN where undefined). */
+  Map<String, Double> metrics(double[] acc, MonitorReference reference);
+
+  /**
+   * Called once per operator instance with its metric group, for per-record metrics (histograms,
+   * meters) next to the per-window gauges the monitor registers itself.
+   */
+  default void open(MetricGroup group) {}
+
+  /** Updates per-record metrics; called for every record, including late ones. */
+  default void observe(T record) {}
+}

@@ -1,0 +1,121 @@
+package io.streamrank.streaming.monitor;
+
+import static io.streamrank.streaming.monitor.MonitorFixtures.prediction;
+import static io.streamrank.streaming.monitor.MonitorFixtures.rating;
+import static io.streamrank.streaming.monitor.MonitorFixtures.reference;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.streamrank.schemas.MonitorReport;
+import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.RatingEvent;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/** Harness tests of the prediction-rating join and the error monitor behind it. */
+class PrequentialJoinTest {
+  static final long TIMEOUT = 100;
+
+  static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, RatingEvent, LabelOutcome>
+      join() throws Exception {
+    var h =
+        ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
+            new PrequentialJoin(TIMEOUT, Duration.ofDays(1)),
+            Prediction::getEventId,
+            RatingEvent::getEventId,
+            Types.STRING);
+    h.open();
+    return h;
+  }
+
+  @Test
+  void pairsMatchInEitherOrderAndUnmatchedOnesExpireAndAreCounted() throws Exception {
+    try (var h = join()) {
+      h.processElement1(prediction("a", "v1", 10, 3.5f), 10);
+      h.processElement2(rating("a", 12, 4f), 12);
+      h.processElement2(rating("b", 20, 2f), 20);
+      h.processElement1(prediction("b", "v1", 20, 3f), 20);
+      h.processElement1(prediction("never-rated", "v1", 30, 3f), 30);
+      h.processElement2(rating("never-scored", 40, 5f), 40);
+      assertThat(h.extractOutputValues())
+          .containsExactly(
+              LabelOutcome.matched("v1", 12, 3.5f, 4f), LabelOutcome.matched("v1", 20, 3f, 2f));
+      assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+      assertThat(h.numEventTimeTimers()).isEqualTo(2);
+
+      h.processBothWatermarks(new Watermark(30 + TIMEOUT));
+      h.processBothWatermarks(new Watermark(40 + TIMEOUT));
+      assertThat(h.extractOutputValues())
+          .containsExactly(
+              LabelOutcome.matched("v1", 12, 3.5f, 4f),
+              LabelOutcome.matched("v1", 20, 3f, 2f),
+              LabelOutcome.unlabelled("v1", 30 + TIMEOUT, 3f),
+              LabelOutcome.unmatchedRating(40 + TIMEOUT, 5f));
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
+  void stateStaysFlatOverALongStreamOfUnmatchedRatings() throws Exception {
+    try (var h = join()) {
+      int most = 0;
+      // 20,000 ratings 10 ms apart that never meet a prediction, watermark just behind them.
+      for (int i = 0; i < 20_000; i++) {
+        long t = i * 10L;
+        h.processElement2(rating("r" + i, t, 3f), t);
+        if (i % 50 == 0) {
+          h.processBothWatermarks(new Watermark(t - 1));
+          most = Math.max(most, h.numKeyedStateEntries());
+        }
+        if (i % 1000 == 0) {
+          h.processElement1(prediction("p" + i, "v1", t, 3f), t);
+        }
+      }
+      // At most the timeout plus one watermark step of records wait: (100 + 500) / 10 + the odd
+      // prediction.
+      assertThat(most).isLessThanOrEqualTo(62);
+      h.processBothWatermarks(new Watermark(Long.MAX_VALUE));
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
+      List<LabelOutcome> out = h.extractOutputValues();
+      assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.UNMATCHED_RATING))
+          .hasSize(20_000);
+      assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.UNLABELLED)).hasSize(20);
+    }
+  }
+
+  @Test
+  void errorMonitorReportsTheKnownRmseAndMae() throws Exception {
+    try (var h =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+            new WindowedMonitor<>(new PrequentialError(), 1000, v -> reference(1.0)),
+            LabelOutcome::getModelVersion,
+            Types.STRING)) {
+      h.open();
+      // Errors +1, -1, +2, -2: RMSE sqrt(10 / 4) = 1.5811, MAE 1.5, bias 0; every rating 4.
+      float[] scores = {5, 3, 6, 2};
+      for (int i = 0; i < scores.length; i++) {
+        h.processElement(LabelOutcome.matched("v1", 100 + i, scores[i], 4f), 100 + i);
+      }
+      h.processElement(LabelOutcome.unlabelled("v1", 200, 3f), 200);
+      h.processWatermark(999);
+      MonitorReport r = h.extractOutputValues().get(0);
+      assertThat(r.getKind()).isEqualTo("error");
+      assertThat(r.getMetrics().get("labelled")).isEqualTo(4.0);
+      assertThat(r.getMetrics().get("rmse")).isCloseTo(Math.sqrt(2.5), within(1e-9));
+      assertThat(r.getMetrics().get("mae")).isCloseTo(1.5, within(1e-9));
+      assertThat(r.getMetrics().get("bias")).isCloseTo(0, within(1e-9));
+      assertThat(r.getMetrics().get("rmse_increase")).isCloseTo(Math.sqrt(2.5) - 1, within(1e-9));
+      assertThat(r.getMetrics().get("unlabelled")).isEqualTo(1.0);
+      assertThat(r.getMetrics().get("rating_psi")).isCloseTo(0, within(1e-9));
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
+    }
+  }
+}

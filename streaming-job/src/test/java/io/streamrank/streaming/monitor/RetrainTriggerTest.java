@@ -1,0 +1,141 @@
+package io.streamrank.streaming.monitor;
+
+import static io.streamrank.streaming.monitor.MonitorFixtures.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrank.schemas.MonitorReport;
+import io.streamrank.schemas.RetrainRequest;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/** Harness tests of the trigger policy: hysteresis, minimum labels, one open request, cooldown. */
+class RetrainTriggerTest {
+  static final long W = 1000;
+
+  /** PSI 0.25, RMSE +15%, 100 labels a window, 300 new labels, 2 windows, cooldown 3, timeout 5. */
+  static final TriggerPolicy POLICY =
+      new TriggerPolicy(0.25, 0.25, 0.25, 0.3, 0.15, 100, 300, 2, 3 * W, 5 * W);
+
+  static KeyedOneInputStreamOperatorTestHarness<String, MonitorReport, RetrainRequest> trigger()
+      throws Exception {
+    var h =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+            new RetrainTrigger(POLICY), r -> RetrainTrigger.KEY, Types.STRING);
+    h.open();
+    return h;
+  }
+
+  static MonitorReport error(String version, int window, double increase, double labelled) {
+    return report(
+        "error",
+        version,
+        window * W,
+        (window + 1) * W,
+        Map.of("rmse_increase", increase, "labelled", labelled, "rating_psi", 0.01));
+  }
+
+  static MonitorReport drift(String version, int window, double psi) {
+    return report(
+        "drift",
+        version,
+        window * W,
+        (window + 1) * W,
+        Map.of("prediction_psi", psi, "oov_rate", 0.0, "predictions", 500.0));
+  }
+
+  static MonitorReport swap(String version) {
+    return report("swap", version, 0, 0, Map.of());
+  }
+
+  @Test
+  void aSingleBadWindowRaisesNothing() throws Exception {
+    try (var h = trigger()) {
+      for (int w = 0; w < 10; w++) {
+        h.processElement(error("v1", w, w == 4 ? 0.5 : 0.02, 200), 0);
+        h.processElement(drift("v1", w, w == 6 ? 0.9 : 0.01), 0);
+      }
+      assertThat(h.extractOutputValues()).isEmpty();
+    }
+  }
+
+  @Test
+  void sustainedDegradationRaisesExactlyOneRequestNamingReasonAndWindow() throws Exception {
+    try (var h = trigger()) {
+      h.processElement(error("v1", 0, 0.02, 200), 0);
+      for (int w = 1; w < 5; w++) {
+        h.processElement(error("v1", w, 0.4, 200), 0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1);
+      RetrainRequest r = h.extractOutputValues().get(0);
+      assertThat(r.getServingVersion()).isEqualTo("v1");
+      assertThat(r.getReason()).contains("rmse_increase 0.4000 > 0.1500 for 2 windows");
+      assertThat(r.getWindowStart()).isEqualTo(1 * W);
+      assertThat(r.getWindowEnd()).isEqualTo(3 * W);
+      assertThat(h.getSideOutput(RetrainTrigger.REPORTS)).hasSize(1);
+      assertThat(h.getSideOutput(RetrainTrigger.REPORTS).peek().getValue().getKind())
+          .isEqualTo("retrain");
+    }
+  }
+
+  @Test
+  void windowsWithTooFewLabelsNeitherBreachNorBreakAStreak() throws Exception {
+    try (var h = trigger()) {
+      h.processElement(error("v1", 0, 0.4, 200), 0);
+      h.processElement(error("v1", 1, 0.9, 10), 0); // too few labels: no evidence
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(error("v1", 2, 0.4, 200), 0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+    }
+  }
+
+  @Test
+  void noRequestUntilEnoughNewLabels() throws Exception {
+    try (var h = trigger()) {
+      // Drift breaches from the start, but only 100 labels a window arrive: 300 after window 2.
+      for (int w = 0; w < 3; w++) {
+        h.processElement(drift("v1", w, 0.9), 0);
+        h.processElement(error("v1", w, 0.0, 100), 0);
+        assertThat(h.extractOutputValues()).as("window %d", w).hasSize(w < 2 ? 0 : 1);
+      }
+      assertThat(h.extractOutputValues().get(0).getReason()).startsWith("prediction_psi 0.9000");
+    }
+  }
+
+  @Test
+  void oneOpenRequestUntilASwapThenCooldownThenANewOne() throws Exception {
+    try (var h = trigger()) {
+      for (int w = 0; w < 4; w++) {
+        h.processElement(error("v1", w, 0.5, 200), 0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1); // windows 2 and 3 breach again: still open
+      h.processElement(swap("v2"), 0);
+      h.processElement(swap("v2"), 0); // every scoring subtask reports the swap
+      // The old version's late windows are ignored; v2 breaches from window 4 but cools down
+      // until event time 7000 (latest window end 4000 + 3000), the end of window 6.
+      h.processElement(error("v1", 4, 0.9, 200), 0);
+      for (int w = 4; w < 6; w++) {
+        h.processElement(error("v2", w, 0.5, 200), 0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.processElement(error("v2", 6, 0.5, 200), 0);
+      assertThat(h.extractOutputValues()).hasSize(2);
+      assertThat(h.extractOutputValues().get(1).getServingVersion()).isEqualTo("v2");
+    }
+  }
+
+  @Test
+  void anAbandonedRequestTimesOutAndMayBeRaisedAgain() throws Exception {
+    try (var h = trigger()) {
+      for (int w = 0; w < 12; w++) {
+        h.processElement(error("v1", w, 0.5, 200), 0);
+      }
+      // First at the end of window 1 (2000), open until 2000 + 5000; the next at 7000, 12000.
+      assertThat(h.extractOutputValues())
+          .extracting(RetrainRequest::getWindowEnd)
+          .containsExactly(2 * W, 7 * W, 12 * W);
+    }
+  }
+}
