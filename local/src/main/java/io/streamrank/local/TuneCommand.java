@@ -102,13 +102,14 @@ final class TuneCommand implements Callable<Integer> {
     Tuner.Outcome o = tuner.tune(spec, budget, algo, pruner, data.seed);
     System.out.printf(
         "best %s%n  valid RMSE %.4f (library defaults %.4f, %.1f%% better)%n  test RMSE %.4f after"
-            + " refit on train+valid (defaults %.4f)%n  %.1f s%n",
+            + " refit on train+valid (defaults %.4f)%n  search %.1f s, %.1f s in all%n",
         o.best().point(),
         o.best().bestValidRmse(),
         o.defaultValidRmse(),
         100 * (o.defaultValidRmse() - o.best().bestValidRmse()) / o.defaultValidRmse(),
         o.testRmse(),
         o.defaultTestRmse(),
+        o.searchSeconds(),
         o.wallSeconds());
     if (out != null) {
       TuningReport.write(out, TuningReport.toMap(o, spec, budget, algo, pruner), o);

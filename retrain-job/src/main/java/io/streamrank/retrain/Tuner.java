@@ -55,6 +55,7 @@ public final class Tuner {
       List<TrialResult> trials,
       RankingModel model,
       ModelConfig bestConfig,
+      double searchSeconds,
       double wallSeconds) {}
 
   /**
@@ -79,6 +80,7 @@ public final class Tuner {
               throw new IllegalArgumentException(
                   "unknown pruner '" + pruner + "', expected none or asha");
         };
+    double searchSeconds = (System.nanoTime() - start) / 1e9;
     TrialResult best =
         trials.stream()
             .filter(t -> t.status().equals("completed") && Double.isFinite(t.bestValidRmse()))
@@ -120,6 +122,7 @@ public final class Tuner {
         trials,
         model,
         bestConfig,
+        searchSeconds,
         (System.nanoTime() - start) / 1e9);
   }
 

@@ -41,6 +41,7 @@ public final class TuningReport {
     m.put("pruner", pruner);
     m.put("data", data);
     m.put("trials", o.trials());
+    m.put("search_seconds", o.searchSeconds());
     m.put("wall_seconds", o.wallSeconds());
     return m;
   }
