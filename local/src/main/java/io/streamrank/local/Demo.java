@@ -7,6 +7,13 @@ import io.streamrank.datasets.RatingData;
 import io.streamrank.datasets.Split;
 import io.streamrank.datasets.Splits;
 import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.ModelConfig;
+import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.retrain.DataSpec;
+import io.streamrank.retrain.FlinkTrialExecutor;
+import io.streamrank.retrain.ModelAnnouncer;
+import io.streamrank.retrain.RetrainService;
+import io.streamrank.retrain.RetrainWorker;
 import io.streamrank.schemas.RetrainRequest;
 import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;
@@ -48,6 +55,7 @@ public final class Demo {
    * @param registry registry directory; a temporary one when null
    * @param drainTimeout how long to wait for outputs after the replay ends
    * @param summary where to write the JSON summary, or null
+   * @param retrainBudget configurations the retrain job tunes per request; 0 turns retraining off
    */
   public record Settings(
       Path data,
@@ -62,7 +70,8 @@ public final class Demo {
       int webPort,
       Path registry,
       Duration drainTimeout,
-      Path summary) {}
+      Path summary,
+      int retrainBudget) {}
 
   private final PrintStream out;
 
@@ -117,6 +126,16 @@ public final class Demo {
       if (s.webUi()) {
         out.printf("Flink web UI: http://127.0.0.1:%d (first free port from there)%n", s.webPort());
       }
+      RetrainWorker worker =
+          s.retrainBudget() > 0
+              ? retrainWorker(s, registry, kafka.bootstrapServers(), topics)
+              : null;
+      Thread retrainThread = null;
+      if (worker != null) {
+        retrainThread = new Thread(worker, "streamrank-retrain");
+        retrainThread.setDaemon(true);
+        retrainThread.start();
+      }
       try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
           ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics)) {
         Thread reader = new Thread(collector, "streamrank-output-collector");
@@ -140,6 +159,11 @@ public final class Demo {
         }
         // Window reports and retrain requests follow their predictions by a checkpoint or two.
         Thread.sleep(2500);
+        if (worker != null) {
+          awaitRetrains(worker, collector);
+          worker.close();
+          retrainThread.join(10_000);
+        }
         progress.stop();
         ticker.join();
         job.cancel().get();
@@ -161,11 +185,87 @@ public final class Demo {
                 scoringSeconds(collector),
                 model.metrics(),
                 drift(collector),
-                retrainRequests(collector));
+                retrainRequests(collector),
+                retrains(worker, collector));
         report(summary, collector, s.summary());
         return summary;
       }
     }
+  }
+
+  /**
+   * The retrain job of the demo: tunes on the same data source, narrowed to each request's window,
+   * trials in their own MiniCluster, gates against the serving version, publishes and announces.
+   */
+  private RetrainWorker retrainWorker(Settings s, Path registry, String servers, Topics topics) {
+    DataSpec data =
+        s.data() != null
+            ? DataSpec.movieLens(s.data(), "time")
+            : DataSpec.synthetic(s.synthetic(), "time");
+    RetrainService service =
+        new RetrainService(
+            new RetrainService.Settings(
+                data,
+                s.retrainBudget(),
+                "random",
+                "asha",
+                0.0,
+                ModelConfig.defaults().toBuilder().epochs(9).build()),
+            new FlinkTrialExecutor(LocalFlink.environment(2, false, 8081), 2),
+            new ModelRegistry(registry.toUri().toString()),
+            new ModelAnnouncer(servers, topics),
+            line -> out.println("\n[retrain] " + line));
+    return new RetrainWorker(service, servers, topics, line -> out.println("\n[retrain] " + line));
+  }
+
+  /** Waits until every retrain request seen has been handled and its swap, if any, reported. */
+  private void awaitRetrains(RetrainWorker worker, OutputCollector collector)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (worker.outcomes().size() < collector.retrainRequests().size()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    long promoted = worker.outcomes().stream().filter(RetrainService.Outcome::promoted).count();
+    long swapDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (promoted > 0
+        && collector.reports().stream().noneMatch(r -> r.getKind().equals("swap"))
+        && System.nanoTime() < swapDeadline) {
+      Thread.sleep(200);
+    }
+  }
+
+  /** Each retrain outcome, with the swaps the job reported. */
+  private static Map<String, Object> retrains(RetrainWorker worker, OutputCollector collector) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    List<Map<String, Object>> outcomes = new ArrayList<>();
+    if (worker != null) {
+      for (RetrainService.Outcome o : worker.outcomes()) {
+        Map<String, Object> e = new java.util.LinkedHashMap<>();
+        e.put("request_id", o.requestId());
+        e.put("version", o.version());
+        e.put("promoted", o.promoted());
+        e.put("reason", o.reason());
+        e.put("seconds", o.seconds());
+        outcomes.add(e);
+      }
+    }
+    m.put("outcomes", outcomes);
+    m.put(
+        "swaps",
+        collector.reports().stream()
+            .filter(r -> r.getKind().equals("swap"))
+            .map(r -> r.getModelVersion() + ": " + r.getMessage())
+            .distinct()
+            .toList());
+    m.put(
+        "rejections",
+        collector.reports().stream()
+            .filter(r -> r.getKind().equals("rejection"))
+            .map(r -> r.getModelVersion() + ": " + r.getMessage())
+            .distinct()
+            .toList());
+    return m;
   }
 
   private static void checkJobAlive(JobClient job) throws Exception {

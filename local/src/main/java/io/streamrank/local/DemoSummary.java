@@ -21,6 +21,8 @@ import java.util.Map;
  * @param wallSeconds whole run, from start to summary
  * @param replaySeconds time spent replaying
  * @param scoringSeconds wall time from the first scored prediction to the last
+ * @param retrains what the retrain job did with each request, and the swaps and rejections the
+ *     scoring job reported
  * @param trainRmse extra figures of the initial model (valid/test RMSE, rows)
  * @param drift the largest value of each drift signal over the monitor windows ({@code
  *     prediction_psi}, {@code hour_psi}, {@code rating_psi}, {@code oov_rate}, {@code
@@ -43,7 +45,8 @@ public record DemoSummary(
     double scoringSeconds,
     Map<String, Object> trainRmse,
     Map<String, Double> drift,
-    List<Map<String, Object>> retrainRequests) {
+    List<Map<String, Object>> retrainRequests,
+    Map<String, Object> retrains) {
 
   /** True when some event is unaccounted for or accounted for twice. */
   public boolean lostOrDuplicated() {
@@ -69,6 +72,7 @@ public record DemoSummary(
     m.put("initial_model", trainRmse);
     m.put("drift", drift);
     m.put("retrain_requests", retrainRequests);
+    m.put("retrains", retrains);
     try {
       return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

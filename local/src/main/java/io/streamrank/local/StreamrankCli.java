@@ -175,6 +175,14 @@ public final class StreamrankCli implements Callable<Integer> {
         description = "Seconds to wait for outputs after the replay (default: ${DEFAULT-VALUE}).")
     long drainSeconds;
 
+    @Option(
+        names = "--retrain-budget",
+        defaultValue = "4",
+        description =
+            "Configurations the retrain job tunes when the monitors ask for a new version; 0 turns"
+                + " retraining off (default: ${DEFAULT-VALUE}).")
+    int retrainBudget;
+
     @Override
     public Integer call() throws Exception {
       require(partitions > 0, "--partitions must be > 0");
@@ -183,6 +191,7 @@ public final class StreamrankCli implements Callable<Integer> {
       require(flushMs > 0, "--flush-ms must be > 0");
       require(corrupt >= 0, "--corrupt must be >= 0");
       require(rate >= 0, "--rate must be >= 0");
+      require(retrainBudget >= 0, "--retrain-budget must be >= 0");
       DemoSummary s =
           new Demo(System.out)
               .run(
@@ -199,7 +208,8 @@ public final class StreamrankCli implements Callable<Integer> {
                       webPort,
                       registry,
                       Duration.ofSeconds(drainSeconds),
-                      summary));
+                      summary,
+                      retrainBudget));
       return s.lostOrDuplicated() ? 1 : 0;
     }
   }
