@@ -115,8 +115,11 @@ public final class StreamrankCli implements Callable<Integer> {
 
     @Option(
         names = "--rate",
-        defaultValue = "0",
-        description = "Events per second; 0 = as fast as possible (default).")
+        defaultValue = "-1",
+        description =
+            "Events per second; 0 = as fast as possible. Default: as fast as possible, except"
+                + " 1000/s with a drift scenario, so the stream is still flowing when the retrained"
+                + " version swaps in.")
     double rate;
 
     @Option(
@@ -190,7 +193,9 @@ public final class StreamrankCli implements Callable<Integer> {
       require(batchSize > 0, "--batch-size must be > 0");
       require(flushMs > 0, "--flush-ms must be > 0");
       require(corrupt >= 0, "--corrupt must be >= 0");
-      require(rate >= 0, "--rate must be >= 0");
+      require(rate >= 0 || rate == -1, "--rate must be >= 0");
+      double effectiveRate =
+          rate >= 0 ? rate : data.data == null && !data.scenario.equals("none") ? 1000 : 0;
       require(retrainBudget >= 0, "--retrain-budget must be >= 0");
       DemoSummary s =
           new Demo(System.out)
@@ -198,7 +203,7 @@ public final class StreamrankCli implements Callable<Integer> {
                   new Demo.Settings(
                       data.data,
                       data.synthetic(),
-                      rate,
+                      effectiveRate,
                       partitions,
                       parallelism,
                       batchSize,
