@@ -6,10 +6,8 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.onnx.Device;
-import io.streamrank.model.onnx.OnnxExporter;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
-import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.streaming.ModelProvider;
 import io.streamrank.streaming.RegistryModelProvider;
@@ -68,20 +66,14 @@ final class InitialModel {
         "v"
             + ZonedDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    byte[] onnx = new OnnxExporter().export(model, version, Map.of("role", "initial"));
-    long min = train.stream().mapToLong(Rating::timestamp).min().orElse(0);
-    long max = train.stream().mapToLong(Rating::timestamp).max().orElse(0);
-    Manifest manifest =
-        Bundles.manifest(
+    BundleRef ref =
+        Bundles.exportAndPublish(
+            new ModelRegistry(registryDir.toUri().toString()),
             model,
-            onnx,
             version,
             null,
-            Manifest.DataWindow.ofEpochSeconds(min, max),
-            Map.of("valid_rmse", validRmse, "train_rows", (double) train.size()),
             valid,
-            null);
-    BundleRef ref = new ModelRegistry(registryDir.toUri().toString()).publish(onnx, manifest);
+            Map.of("valid_rmse", validRmse, "train_rows", (double) train.size()));
     out.printf(
         "initial model %s: valid RMSE %.4f, trained in %.1f s, published to %s%n",
         version, validRmse, seconds, ref.uri());

@@ -8,7 +8,6 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
-import io.streamrank.model.onnx.OnnxExporter;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.Manifest;
@@ -102,18 +101,10 @@ public final class SwapBenchmark {
                 split.valid(),
                 cfg.toBuilder().seed(2).build(),
                 TrainingListener.NONE);
-    byte[] onnx = new OnnxExporter().export(m2, "v2-bench", Map.of());
-    Manifest manifest =
-        Bundles.manifest(
-            m2,
-            onnx,
-            "v2-bench",
-            v1.version(),
-            Manifest.DataWindow.ofEpochSeconds(0, 1),
-            Map.of(),
-            split.valid(),
-            null);
-    BundleRef v2 = new ModelRegistry(dir.toUri().toString()).publish(onnx, manifest);
+    ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
+    BundleRef v2 =
+        Bundles.exportAndPublish(registry, m2, "v2-bench", v1.version(), split.valid(), Map.of());
+    Manifest manifest = registry.load(v2.version()).manifest();
     List<Rating> stream = new ArrayList<>();
     while (stream.size() < events) {
       stream.addAll(all.subList(0, Math.min(all.size(), events - stream.size())));

@@ -10,7 +10,6 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
-import io.streamrank.model.onnx.OnnxExporter;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.Manifest;
@@ -67,18 +66,9 @@ class RestoreAfterSwapTest {
                 split.valid(),
                 small.toBuilder().seed(2).build(),
                 TrainingListener.NONE);
-    byte[] onnx2 = new OnnxExporter().export(m2, "v2", Map.of());
-    Manifest manifest2 =
-        Bundles.manifest(
-            m2,
-            onnx2,
-            "v2",
-            v1.version(),
-            Manifest.DataWindow.ofEpochSeconds(0, 1),
-            Map.of(),
-            split.valid(),
-            null);
-    BundleRef v2 = registry.publish(onnx2, manifest2);
+    BundleRef v2 =
+        Bundles.exportAndPublish(registry, m2, "v2", v1.version(), split.valid(), Map.of());
+    Manifest manifest2 = registry.load("v2").manifest();
     List<Rating> live = split.test();
 
     Configuration flink = new Configuration();

@@ -11,7 +11,6 @@ import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
 import io.streamrank.model.onnx.Device;
-import io.streamrank.model.onnx.OnnxExporter;
 import io.streamrank.model.onnx.SharedScorers;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
@@ -60,18 +59,9 @@ class NativeMemorySwapTest {
     for (int i = 0; i <= total; i++) {
       // The version is in the ONNX metadata, so every bundle is a distinct file and session.
       String version = String.format("v%03d", i);
-      byte[] onnx = new OnnxExporter().export(model, version, Map.of());
-      Manifest m =
-          Bundles.manifest(
-              model,
-              onnx,
-              version,
-              null,
-              Manifest.DataWindow.ofEpochSeconds(0, 1),
-              Map.of(),
-              split.valid(),
-              null);
-      BundleRef ref = registry.publish(onnx, m);
+      BundleRef ref =
+          Bundles.exportAndPublish(registry, model, version, null, split.valid(), Map.of());
+      Manifest m = registry.load(version).manifest();
       updates[i] =
           ModelUpdate.newBuilder()
               .setVersion(version)

@@ -11,7 +11,6 @@ import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
 import io.streamrank.model.onnx.Device;
-import io.streamrank.model.onnx.OnnxExporter;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.Manifest;
@@ -95,18 +94,8 @@ class RegistryGateTest {
   private static ModelUpdate publish(
       ModelRegistry registry, String version, RankingModel m, Split split, int order)
       throws Exception {
-    byte[] onnx = new OnnxExporter().export(m, version, Map.of());
-    Manifest manifest =
-        Bundles.manifest(
-            m,
-            onnx,
-            version,
-            null,
-            Manifest.DataWindow.ofEpochSeconds(0, 1),
-            Map.of(),
-            split.valid(),
-            null);
-    BundleRef ref = registry.publish(onnx, manifest);
+    BundleRef ref = Bundles.exportAndPublish(registry, m, version, null, split.valid(), Map.of());
+    Manifest manifest = registry.load(version).manifest();
     return ModelUpdate.newBuilder()
         .setVersion(version)
         .setBundleUri(ref.uri().toString())

@@ -36,6 +36,39 @@ public final class Bundles {
     return (int) (Math.floorMod(epochSeconds, 86_400L) / 3600);
   }
 
+  /**
+   * Exports a model without features, builds its manifest and publishes the bundle: the common case
+   * of a model trained in this process. Golden rows and reference histograms come from {@code
+   * labelled}.
+   *
+   * @param parentVersion the version it replaces, or null
+   * @param metrics offline figures for the manifest (non-finite ones are left out)
+   * @throws IOException when the registry cannot be written
+   */
+  public static BundleRef exportAndPublish(
+      ModelRegistry registry,
+      RankingModel model,
+      String version,
+      String parentVersion,
+      List<Rating> labelled,
+      Map<String, Double> metrics)
+      throws java.io.IOException {
+    byte[] onnx = new io.streamrank.model.onnx.OnnxExporter().export(model, version, Map.of());
+    long min = labelled.stream().mapToLong(Rating::timestamp).min().orElse(0);
+    long max = labelled.stream().mapToLong(Rating::timestamp).max().orElse(0);
+    Manifest manifest =
+        manifest(
+            model,
+            onnx,
+            version,
+            parentVersion,
+            Manifest.DataWindow.ofEpochSeconds(min, max),
+            metrics,
+            labelled,
+            null);
+    return registry.publish(onnx, manifest);
+  }
+
   /** The manifest of a model without a feature definition; see the full overload. */
   public static Manifest manifest(
       RankingModel model,
