@@ -106,6 +106,11 @@ public final class FlinkRestClient {
     return jobId;
   }
 
+  /** {@code GET /jobs/overview}: every job with its {@code jid}, {@code name} and {@code state}. */
+  public JsonNode jobs() throws IOException, InterruptedException {
+    return get("/jobs/overview").path("jobs");
+  }
+
   /** {@code GET /jobs/:id}: the job's details; {@code state} is RUNNING, FAILED, ... */
   public JsonNode job(String jobId) throws IOException, InterruptedException {
     return get("/jobs/" + jobId);

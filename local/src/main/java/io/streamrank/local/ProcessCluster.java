@@ -23,6 +23,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -121,6 +122,8 @@ public final class ProcessCluster implements AutoCloseable {
    * @param kafkaPort the broker's port; 0 picks a free one
    * @param partitions partitions of the events, ratings and output topics
    * @param topicPrefix prefix of every topic name
+   * @param flinkJavaOptions extra JVM options of the JobManager and TaskManagers (like Flink's
+   *     env.java.opts.all)
    * @param onnxRuntimeParentFirst load ONNX Runtime parent-first from lib/ (what a cluster must do;
    *     false only to show what breaks without it)
    */
@@ -134,7 +137,8 @@ public final class ProcessCluster implements AutoCloseable {
       int kafkaPort,
       int partitions,
       String topicPrefix,
-      boolean onnxRuntimeParentFirst) {
+      boolean onnxRuntimeParentFirst,
+      List<String> flinkJavaOptions) {
 
     /**
      * Two TaskManagers with one slot each, free ports, two partitions, ONNX Runtime parent-first,
@@ -142,7 +146,17 @@ public final class ProcessCluster implements AutoCloseable {
      */
     public static Settings defaults(Path workDir, Path flinkLib) {
       return new Settings(
-          workDir, flinkLib, System.getProperty("java.class.path"), 2, 1, 0, 0, 2, "", true);
+          workDir,
+          flinkLib,
+          System.getProperty("java.class.path"),
+          2,
+          1,
+          0,
+          0,
+          2,
+          "",
+          true,
+          List.of());
     }
 
     public Settings withTaskManagers(int n, int slotsEach) {
@@ -156,7 +170,8 @@ public final class ProcessCluster implements AutoCloseable {
           kafkaPort,
           partitions,
           topicPrefix,
-          onnxRuntimeParentFirst);
+          onnxRuntimeParentFirst,
+          flinkJavaOptions);
     }
 
     public Settings withPorts(int rest, int kafka) {
@@ -170,7 +185,8 @@ public final class ProcessCluster implements AutoCloseable {
           kafka,
           partitions,
           topicPrefix,
-          onnxRuntimeParentFirst);
+          onnxRuntimeParentFirst,
+          flinkJavaOptions);
     }
 
     public Settings withPartitions(int n) {
@@ -184,7 +200,8 @@ public final class ProcessCluster implements AutoCloseable {
           kafkaPort,
           n,
           topicPrefix,
-          onnxRuntimeParentFirst);
+          onnxRuntimeParentFirst,
+          flinkJavaOptions);
     }
 
     public Settings withOnnxRuntimeParentFirst(boolean parentFirst) {
@@ -198,7 +215,23 @@ public final class ProcessCluster implements AutoCloseable {
           kafkaPort,
           partitions,
           topicPrefix,
-          parentFirst);
+          parentFirst,
+          flinkJavaOptions);
+    }
+
+    public Settings withFlinkJavaOptions(List<String> options) {
+      return new Settings(
+          workDir,
+          flinkLib,
+          brokerClasspath,
+          taskManagers,
+          slotsPerTaskManager,
+          restPort,
+          kafkaPort,
+          partitions,
+          topicPrefix,
+          onnxRuntimeParentFirst,
+          List.copyOf(options));
     }
 
     void validate() {
@@ -520,6 +553,7 @@ public final class ProcessCluster implements AutoCloseable {
     cmd.add(javaExecutable());
     cmd.addAll(jvmMemory);
     cmd.addAll(FLINK_JAVA_OPTIONS);
+    cmd.addAll(settings.flinkJavaOptions());
     cmd.add("-Dlog.file=" + log);
     cmd.add("-Dlog4j.configurationFile=" + workDir.resolve("conf/log4j.properties").toUri());
     cmd.add("-Djava.io.tmpdir=" + workDir.resolve("tmp"));
@@ -636,14 +670,14 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private void writeFlinkConfiguration() throws IOException {
-    int rest = settings.restPort() != 0 ? settings.restPort() : freePort();
+    int rest = settings.restPort() != 0 ? firstFreePort(settings.restPort()) : freePort();
     restUri = URI.create("http://" + HOST + ":" + rest);
     Configuration conf = flinkConfiguration();
-    StringBuilder yaml = new StringBuilder("# Written by streamrank's ProcessCluster.\n");
-    for (Map.Entry<String, String> e : new TreeMap<>(conf.toMap()).entrySet()) {
-      yaml.append(e.getKey()).append(": '").append(e.getValue().replace("'", "''")).append("'\n");
-    }
-    Files.writeString(workDir.resolve("conf/config.yaml"), yaml, StandardCharsets.UTF_8);
+    // Flink's own writer, so that lists and durations come out as Flink reads them back.
+    List<String> yaml = new ArrayList<>();
+    yaml.add("# Written by streamrank's ProcessCluster.");
+    yaml.addAll(ConfigurationUtils.convertConfigToWritableLines(conf, false));
+    Files.write(workDir.resolve("conf/config.yaml"), yaml, StandardCharsets.UTF_8);
     Files.writeString(
         workDir.resolve("conf/log4j.properties"), LOG4J_PROPERTIES, StandardCharsets.UTF_8);
     saveState();
@@ -706,6 +740,18 @@ public final class ProcessCluster implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
       return s.getLocalPort();
     }
+  }
+
+  /** {@code from} or the next free port up to 18 above it, like the demo's web UI. */
+  private static int firstFreePort(int from) throws IOException {
+    for (int port = from; port <= Math.min(65535, from + 18); port++) {
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+        return s.getLocalPort();
+      } catch (java.net.BindException taken) {
+        // try the next one
+      }
+    }
+    throw new IOException("ports " + from + "-" + (from + 18) + " on " + HOST + " are all taken");
   }
 
   private static void require(boolean ok, String message) {

@@ -51,6 +51,14 @@ class ProcessClusterIT {
   static final boolean ONNX_PARENT_FIRST =
       Boolean.parseBoolean(System.getProperty("streamrank.it.onnx-parent-first", "true"));
 
+  /**
+   * Extra JVM options of the Flink processes, space-separated ({@code -Dstreamrank.it.java-opts}).
+   */
+  static final List<String> FLINK_JAVA_OPTIONS =
+      Stream.of(System.getProperty("streamrank.it.java-opts", "").trim().split("\\s+"))
+          .filter(o -> !o.isEmpty())
+          .toList();
+
   static final Duration WAIT = Duration.ofSeconds(90);
 
   @Test
@@ -78,7 +86,9 @@ class ProcessClusterIT {
     Topics topics = Topics.defaults();
     try (ProcessCluster cluster =
         ProcessCluster.start(
-            ProcessCluster.Settings.defaults(work.resolve("cluster"), FLINK_LIB))) {
+            ProcessCluster.Settings.defaults(work.resolve("cluster"), FLINK_LIB)
+                .withOnnxRuntimeParentFirst(ONNX_PARENT_FIRST)
+                .withFlinkJavaOptions(FLINK_JAVA_OPTIONS))) {
       FlinkRestClient rest = cluster.rest();
       String jar = rest.uploadJar(JOB_JAR);
       List<String> args =
