@@ -48,6 +48,7 @@ final class ClusterCommand implements Callable<Integer> {
   static final class Where {
     @Option(
         names = "--dir",
+        paramLabel = "DIR",
         defaultValue = "runs/cluster",
         description =
             "Work directory: conf/, log/, checkpoints, registry, pids (default: ${DEFAULT-VALUE}).")
@@ -103,10 +104,10 @@ final class ClusterCommand implements Callable<Integer> {
 
     @Option(
         names = "--registry",
-        paramLabel = "DIR",
+        paramLabel = "REGISTRY",
         description =
             "Model registry to serve from (e.g. the output of train); default: DIR/registry with"
-                + " an initial model trained on the first 60% of the data.")
+                + " an initial model trained on the first 60%% of the data.")
     Path registry;
 
     @Option(
@@ -133,6 +134,14 @@ final class ClusterCommand implements Callable<Integer> {
       StreamrankCli.require(
           jar == null || Files.isRegularFile(jar),
           "no job jar at " + jar + " (build it: ./mvnw -q -pl local -am package -DskipTests)");
+      Optional<ProcessCluster> earlier = ProcessCluster.attach(where.dir);
+      StreamrankCli.require(
+          earlier.isEmpty()
+              || earlier.get().members().stream().noneMatch(ProcessCluster.Member::alive),
+          "a cluster recorded in "
+              + where.dir
+              + " is still running: ./streamrank cluster down --dir "
+              + where.dir);
       PrintStream out = System.out;
       ProcessCluster.Settings settings =
           ProcessCluster.Settings.defaults(where.dir, flinkLib)

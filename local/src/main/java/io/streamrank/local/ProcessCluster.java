@@ -351,6 +351,11 @@ public final class ProcessCluster implements AutoCloseable {
                 Path.of(p.getProperty("member." + m + ".log"))));
       }
     }
+    // Start order, so that stop() takes TaskManagers, JobManager and broker down in reverse.
+    List<Member> byStart = new ArrayList<>(c.members.values());
+    byStart.sort(java.util.Comparator.comparingLong(Member::startMillis));
+    c.members.clear();
+    byStart.forEach(m -> c.members.put(m.name(), m));
     return Optional.of(c);
   }
 
@@ -463,7 +468,9 @@ public final class ProcessCluster implements AutoCloseable {
     }
     try {
       List<String> all = Files.readAllLines(m.log(), StandardCharsets.UTF_8);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+      return all.subList(Math.max(0, all.size() - lines), all.size()).stream()
+          .map(l -> l.length() > 400 ? l.substring(0, 400) + " ..." : l)
+          .collect(java.util.stream.Collectors.joining("\n"));
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
     }
@@ -481,7 +488,7 @@ public final class ProcessCluster implements AutoCloseable {
             "-Xmx512m",
             "-Djava.io.tmpdir=" + tmp,
             "-cp",
-            settings.brokerClasspath(),
+            absolute(settings.brokerClasspath()),
             StandaloneKafka.class.getName(),
             "--host",
             HOST,
@@ -726,6 +733,14 @@ public final class ProcessCluster implements AutoCloseable {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /** The classpath with every entry absolute, since the processes run in the work directory. */
+  private static String absolute(String classpath) {
+    return Arrays.stream(classpath.split(File.pathSeparator))
+        .filter(e -> !e.isEmpty())
+        .map(e -> Path.of(e).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(File.pathSeparator));
   }
 
   private static List<String> split(String args) {
