@@ -108,16 +108,20 @@ class ProcessClusterIT {
         reader.start();
         Diagnostics diag = new Diagnostics(cluster, rest);
 
-        // A completed checkpoint: every task is running. Round 1 then goes in at a fixed rate, so
-        // that the kill lands mid-stream.
+        // A completed checkpoint: every task is running. The first half of round 1 streams in at
+        // a fixed rate; once output has been committed, a TaskManager dies, however far that half
+        // has got, and the second half is sent only after it has died.
         await(() -> checkpoints(rest, first) >= 1, "first checkpoint of " + first, diag, first);
-        CompletableFuture<Long> round1 =
-            CompletableFuture.supplyAsync(() -> replay.replay(live, 1_000, "r1-"));
-        await(() -> out.predictions() >= n / 10, "first predictions of job " + first, diag, first);
-        assertThat(round1).as("replay still running when the TaskManager dies").isNotDone();
+        List<Rating> firstHalf = live.subList(0, n / 2);
+        List<Rating> secondHalf = live.subList(n / 2, n);
+        CompletableFuture<Long> streaming =
+            CompletableFuture.supplyAsync(() -> replay.replay(firstHalf, 1_000, "r1a-"));
+        await(() -> out.predictions() >= 1, "first predictions of job " + first, diag, first);
         cluster.kill("taskmanager-1");
         cluster.startTaskManager();
-        round1.get();
+        streaming.get();
+        replay.replay(secondHalf, 1_000, "r1b-");
+        replay.flush();
         await(() -> out.predictions() >= n, "round 1 scored after the kill", diag, first);
         assertThat(rest.jobState(first)).isEqualTo("RUNNING");
         assertThat(rest.lastRestart(first)).as("job %s restarted", first).isPositive();
@@ -142,7 +146,11 @@ class ProcessClusterIT {
         Map<String, Integer> counts = out.predictionCounts();
         assertThat(counts).hasSize(2 * n);
         for (int i = 0; i < n; i++) {
-          assertThat(counts.get(ReplayProducer.eventId("r1-", i))).as("r1-%d", i).isEqualTo(1);
+          String r1 =
+              i < n / 2
+                  ? ReplayProducer.eventId("r1a-", i)
+                  : ReplayProducer.eventId("r1b-", i - n / 2);
+          assertThat(counts.get(r1)).as(r1).isEqualTo(1);
           assertThat(counts.get(ReplayProducer.eventId("r2-", i))).as("r2-%d", i).isEqualTo(1);
         }
         assertThat(out.scores().values()).allSatisfy(s -> assertThat(s).isFinite());
