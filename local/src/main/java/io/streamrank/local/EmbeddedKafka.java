@@ -251,6 +251,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Creates every streamrank topic (compacted {@code model-updates}); existing ones are kept. */
   public void createTopics(Topics topics, int partitions) throws Exception {
+    createTopics(bootstrapServers(), topics, partitions);
+  }
+
+  /**
+   * Creates every streamrank topic on the brokers at {@code bootstrapServers} (compacted {@code
+   * model-updates} with one partition, the others with {@code partitions}); existing ones are kept.
+   */
+  public static void createTopics(String bootstrapServers, Topics topics, int partitions)
+      throws Exception {
     List<NewTopic> wanted = new ArrayList<>();
     Map<String, Map<String, String>> configs = topics.topicConfigs();
     for (Topic<?> t : topics.all()) {
@@ -259,7 +268,9 @@ public final class EmbeddedKafka implements AutoCloseable {
       nt.configs(configs.getOrDefault(t.name(), Map.of()));
       wanted.add(nt);
     }
-    try (Admin admin = Admin.create(clientProperties())) {
+    Properties admin0 = new Properties();
+    admin0.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin admin = Admin.create(admin0)) {
       for (NewTopic nt : wanted) {
         try {
           admin.createTopics(List.of(nt)).all().get(30, TimeUnit.SECONDS);

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
       PublishCommands.Rollback.class,
       StreamrankCli.BenchSwapCommand.class,
       StreamrankCli.BenchCommand.class,
+      ClusterCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
