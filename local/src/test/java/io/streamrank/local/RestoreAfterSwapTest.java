@@ -72,6 +72,8 @@ class RestoreAfterSwapTest {
     List<Rating> live = split.test();
 
     Configuration flink = new Configuration();
+    // Any free REST port: 8081 may be taken by a demo or another cluster on this machine.
+    flink.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0");
     flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
     flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
