@@ -39,6 +39,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private long[] scoredTimes = new long[1024];
   private long predictions;
   private long duplicates;
+  private long unknownUsers;
   private long undecodable;
   private volatile boolean running = true;
 
@@ -84,6 +85,9 @@ public final class OutputCollector implements Runnable, AutoCloseable {
       }
       Prediction p = d.value();
       predictions++;
+      if (!p.getUserKnown()) {
+        unknownUsers++;
+      }
       count(p.getEventId());
       scores.put(p.getEventId(), p.getScore());
       versions.add(p.getModelVersion());
@@ -138,6 +142,11 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   /** Outputs that could not be decoded; should always be zero. */
   public synchronized long undecodable() {
     return undecodable;
+  }
+
+  /** Predictions whose user took the out-of-vocabulary path. */
+  public synchronized long unknownUserPredictions() {
+    return unknownUsers;
   }
 
   /** Event ids that came out more than once. */

@@ -268,6 +268,16 @@ public final class ThroughputBenchmark {
           }
 
           @Override
+          public boolean knowsUser(long userId) {
+            return true;
+          }
+
+          @Override
+          public boolean knowsMovie(long movieId) {
+            return true;
+          }
+
+          @Override
           public void score(long[] users, long[] movies, int n, float[] out) {
             Arrays.fill(out, 0, n, 0f);
           }

@@ -93,6 +93,8 @@ class EndToEndTest {
           assertThat(counts.get("ev2-" + i)).as("ev2-%d", i).isEqualTo(1);
         }
         assertThat(out.scores().values()).allSatisfy(s -> assertThat(s).isFinite());
+        // The time split's later users are new to the model: some, not all, are out of vocabulary.
+        assertThat(out.unknownUserPredictions()).isBetween(1L, 19_999L);
         assertThat(out.versions()).containsExactly(model.version());
         // The monitors saw predictions and ratings through the same Kafka wiring: window reports of
         // every kind, and the error monitor joined labels.

@@ -411,6 +411,8 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
                   .setModelVersion(version)
                   .setIngestTime(ingestTimes[i])
                   .setScoredTime(scoredAt)
+                  .setUserKnown(model.knowsUser(e.getUserId()))
+                  .setMovieKnown(model.knowsMovie(e.getMovieId()))
                   .build()));
     }
     size = 0;

@@ -169,6 +169,7 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
     private final SharedScorers.Handle handle;
     private final OnnxScorer scorer;
     private final GateRows gateRows;
+    private final Manifest.Vocabulary vocabulary;
 
     SharedScoringModel(LoadedBundle bundle, SharedScorers.Handle handle, GateRows gateRows) {
       this.version = bundle.version();
@@ -178,6 +179,7 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
       this.handle = handle;
       this.scorer = handle.scorer();
       this.gateRows = gateRows;
+      this.vocabulary = bundle.manifest().vocabulary();
     }
 
     @Override
@@ -203,6 +205,17 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
     @Override
     public GateRows gateRows() {
       return gateRows;
+    }
+
+    @Override
+    public boolean knowsUser(long userId) {
+      // Bundles from before the vocabulary was recorded cannot tell: count them as known.
+      return vocabulary == null || vocabulary.knowsUser(userId);
+    }
+
+    @Override
+    public boolean knowsMovie(long movieId) {
+      return vocabulary == null || vocabulary.knowsMovie(movieId);
     }
 
     @Override

@@ -24,6 +24,12 @@ public interface ScoringModel extends AutoCloseable {
    */
   GateRows gateRows();
 
+  /** Whether the model has a row for the user; false means the out-of-vocabulary path. */
+  boolean knowsUser(long userId);
+
+  /** Whether the model has a row for the movie; false means the out-of-vocabulary path. */
+  boolean knowsMovie(long movieId);
+
   /**
    * Scores the first {@code n} rows.
    *

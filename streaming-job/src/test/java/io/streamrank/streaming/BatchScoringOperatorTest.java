@@ -98,6 +98,31 @@ class BatchScoringOperatorTest {
   }
 
   @Test
+  void predictionsSayWhetherTheUserAndMovieTookTheOutOfVocabularyPath() throws Exception {
+    try (var h = harness(2, 50)) {
+      h.processElement1(
+          new StreamRecord<>(
+              Event.newBuilder()
+                  .setEventId("a")
+                  .setUserId(1)
+                  .setMovieId(2000)
+                  .setTimestamp(1)
+                  .build()));
+      h.processElement1(
+          new StreamRecord<>(
+              Event.newBuilder()
+                  .setEventId("b")
+                  .setUserId(5000)
+                  .setMovieId(3)
+                  .setTimestamp(1)
+                  .build()));
+      assertThat(predictions(h))
+          .extracting(p -> p.getUserKnown() + "/" + p.getMovieKnown())
+          .containsExactly("true/false", "false/true");
+    }
+  }
+
+  @Test
   void partialBatchWaitsForTheFlushIntervalThenGoesOut() throws Exception {
     try (var h = harness(100, 50)) {
       h.processElement1(new StreamRecord<>(event(1)));

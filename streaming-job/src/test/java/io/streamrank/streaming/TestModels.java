@@ -93,6 +93,17 @@ final class TestModels {
       return GateRows.none();
     }
 
+    /** Users and movies with ids of 1000 or more are unknown to every test model. */
+    @Override
+    public boolean knowsUser(long userId) {
+      return userId < 1000;
+    }
+
+    @Override
+    public boolean knowsMovie(long movieId) {
+      return movieId < 1000;
+    }
+
     @Override
     public void score(long[] users, long[] movies, int n, float[] out) {
       if (closed) {

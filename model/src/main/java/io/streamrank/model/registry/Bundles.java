@@ -135,7 +135,8 @@ public final class Bundles {
         onnx.length,
         ModelSignature.expected(model.numFeatures()),
         golden(model, valid, validFeatures, model.config().seed()),
-        features);
+        features,
+        new Manifest.Vocabulary(model.users().ids(), model.movies().ids()));
   }
 
   /**

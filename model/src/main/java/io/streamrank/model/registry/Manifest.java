@@ -36,6 +36,8 @@ import java.util.Objects;
  * @param golden rows with expected scores, checked before a hot swap
  * @param features the feature definition the model was trained with ({@code StreamingFeatures}'s
  *     map: names and parameters), null when it takes no features
+ * @param vocabulary the user and movie ids the model has rows for (everything else takes the
+ *     out-of-vocabulary path), null in bundles written before it was recorded
  */
 public record Manifest(
     @JsonProperty("format_version") int formatVersion,
@@ -50,7 +52,35 @@ public record Manifest(
     @JsonProperty("model_size_bytes") long modelSizeBytes,
     @JsonProperty("signature") ModelSignature signature,
     @JsonProperty("golden") List<GoldenRow> golden,
-    @JsonProperty("features") Map<String, Object> features) {
+    @JsonProperty("features") Map<String, Object> features,
+    @JsonProperty("vocabulary") Vocabulary vocabulary) {
+
+  /**
+   * The ids a model knows, sorted ascending.
+   *
+   * @param users known user ids
+   * @param movies known movie ids
+   */
+  public record Vocabulary(
+      @JsonProperty("users") long[] users, @JsonProperty("movies") long[] movies) {
+    /** Sorts copies of the ids. */
+    public Vocabulary {
+      users = users == null ? new long[0] : users.clone();
+      movies = movies == null ? new long[0] : movies.clone();
+      java.util.Arrays.sort(users);
+      java.util.Arrays.sort(movies);
+    }
+
+    /** True when the model has a row for the user. */
+    public boolean knowsUser(long id) {
+      return java.util.Arrays.binarySearch(users, id) >= 0;
+    }
+
+    /** True when the model has a row for the movie. */
+    public boolean knowsMovie(long id) {
+      return java.util.Arrays.binarySearch(movies, id) >= 0;
+    }
+  }
 
   /** The manifest format this code writes. */
   public static final int FORMAT_VERSION = 1;
@@ -129,7 +159,8 @@ public record Manifest(
         sizeBytes,
         signature,
         golden,
-        features);
+        features,
+        vocabulary);
   }
 
   /** The JSON text, UTF-8. */

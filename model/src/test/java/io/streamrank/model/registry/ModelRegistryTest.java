@@ -233,7 +233,8 @@ class ModelRegistryTest {
             m.modelSizeBytes(),
             ModelSignature.expected(3),
             m.golden(),
-            m.features());
+            m.features(),
+            m.vocabulary());
     writeBundle("v1", onnx, lying);
     assertRejected("v1", "model.onnx", "but manifest.json says");
   }
@@ -272,6 +273,7 @@ class ModelRegistryTest {
         m.modelSizeBytes(),
         m.signature(),
         m.golden(),
-        m.features());
+        m.features(),
+        m.vocabulary());
   }
 }
