@@ -1,5 +1,6 @@
 package io.streamrank.local;
 
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -30,6 +31,10 @@ public final class LocalFlink {
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.BIND_PORT, webPort + "-" + Math.max(webPort, 8099));
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+    // Checkpoints on disk: the default JobManager-memory storage caps a task's state at 5 MiB,
+    // which the prediction/rating join passes at a few thousand events per second.
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir().toUri().toString());
     // The blob server and RPC endpoints follow the bind hosts: keep everything on loopback.
     conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
     conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
@@ -41,5 +46,29 @@ public final class LocalFlink {
             : StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
     env.setParallelism(parallelism);
     return env;
+  }
+
+  /** A temporary checkpoint directory, removed when the JVM exits. */
+  private static java.nio.file.Path checkpointDir() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("streamrank-checkpoints-");
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try (var paths = java.nio.file.Files.walk(dir)) {
+                      paths
+                          .sorted(java.util.Comparator.reverseOrder())
+                          .forEach(p -> p.toFile().delete());
+                    } catch (java.io.IOException e) {
+                      // Best effort at exit: a leftover temporary directory is harmless.
+                      return;
+                    }
+                  },
+                  "streamrank-checkpoint-cleanup"));
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create a checkpoint directory", e);
+    }
   }
 }

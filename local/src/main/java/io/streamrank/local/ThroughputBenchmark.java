@@ -302,6 +302,7 @@ public final class ThroughputBenchmark {
     private final Map<String, Long> created = new java.util.concurrent.ConcurrentHashMap<>();
     private long[] latencies = new long[1 << 16];
     private int received;
+    private int samples;
     private int expected;
     private long lastArrival;
     private volatile boolean running = true;
@@ -372,10 +373,10 @@ public final class ThroughputBenchmark {
               received++;
               lastArrival = now;
               if (t0 != null) {
-                if (received > latencies.length) {
+                if (samples == latencies.length) {
                   latencies = Arrays.copyOf(latencies, latencies.length * 2);
                 }
-                latencies[received - 1] = (now - t0) / 1_000_000;
+                latencies[samples++] = (now - t0) / 1_000_000;
               }
             }
           }
@@ -389,6 +390,7 @@ public final class ThroughputBenchmark {
 
     synchronized void reset() {
       received = 0;
+      samples = 0;
       expected = 0;
     }
 
@@ -414,10 +416,10 @@ public final class ThroughputBenchmark {
     }
 
     synchronized long latencyQuantile(double q) {
-      if (received == 0) {
+      if (samples == 0) {
         return 0;
       }
-      long[] sorted = Arrays.copyOf(latencies, received);
+      long[] sorted = Arrays.copyOf(latencies, samples);
       Arrays.sort(sorted);
       return sorted[
           (int) Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))];
