@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * comes from the request id, and a version already in the registry is announced again, not
  * retrained.
  */
-public final class RetrainService {
+public final class RetrainService implements AutoCloseable {
   /**
    * What a request led to.
    *
@@ -78,6 +78,14 @@ public final class RetrainService {
     this.registry = registry;
     this.announcer = announcer;
     this.log = log;
+  }
+
+  /** Closes the announcer when it holds resources (a Kafka producer). */
+  @Override
+  public void close() throws Exception {
+    if (announcer instanceof AutoCloseable c) {
+      c.close();
+    }
   }
 
   /** The version name a request produces. */

@@ -18,7 +18,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Runs the retrain job on every record of {@code retrain-requests}, one at a time, committing the
  * request's offset only after it was handled: a crash re-runs the request, which {@link
  * RetrainService} makes idempotent. A request that cannot be decoded or fails is logged with its
- * reason and skipped, so one bad request never blocks the ones after it.
+ * reason and skipped, so one bad request never blocks the ones after it. The worker owns the
+ * service and closes it when it stops.
  */
 public final class RetrainWorker implements Runnable, AutoCloseable {
   private final RetrainService service;
@@ -95,6 +96,11 @@ public final class RetrainWorker implements Runnable, AutoCloseable {
       running = false;
     } finally {
       consumer.close();
+      try {
+        service.close();
+      } catch (Exception e) {
+        log.accept("closing the retrain service failed: " + e);
+      }
     }
   }
 
