@@ -356,6 +356,13 @@ public final class StreamrankCli implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the report as JSON.")
     Path outFile;
 
+    @Option(
+        names = "--warm-up-seconds",
+        defaultValue = "8",
+        description =
+            "Untimed load offered to each variant before its ramp (default: ${DEFAULT-VALUE}).")
+    int warmUpSeconds;
+
     @Override
     public Integer call() throws Exception {
       require(
@@ -365,6 +372,7 @@ public final class StreamrankCli implements Callable<Integer> {
       require(parallelism > 0, "--parallelism must be > 0");
       require(batchSize > 0, "--batch-size must be > 0");
       require(flushMs > 0, "--flush-ms must be > 0");
+      require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
       var report =
           new ThroughputBenchmark(System.out)
               .run(
@@ -374,7 +382,8 @@ public final class StreamrankCli implements Callable<Integer> {
                       parallelism,
                       batchSize,
                       flushMs,
-                      Duration.ofMillis(drainMs)));
+                      Duration.ofMillis(drainMs),
+                      warmUpSeconds));
       if (outFile != null) {
         ThroughputBenchmark.write(report, outFile);
         System.out.println("report written to " + outFile);

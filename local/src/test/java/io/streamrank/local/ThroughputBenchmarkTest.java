@@ -17,7 +17,7 @@ class ThroughputBenchmarkTest {
         new ThroughputBenchmark(new PrintStream(PrintStream.nullOutputStream()))
             .run(
                 new ThroughputBenchmark.Settings(
-                    new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(30)));
+                    new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(30), 1));
     assertThat(report).containsKeys("conditions", "raw_onnx_rows_per_second", "variants", "ratios");
     assertThat((double) report.get("raw_onnx_rows_per_second")).isPositive();
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
