@@ -3,6 +3,7 @@ package io.streamrank.retrain;
 import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Topics;
 import java.time.Instant;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ public final class ModelAnnouncer implements Announcer, AutoCloseable {
   public static final String KEY = "streamrank-model";
 
   private final Topics topics;
-  private final KafkaProducer<String, ModelUpdate> producer;
+  private final KafkaProducer<String, byte[]> producer;
 
   public ModelAnnouncer(String bootstrapServers, Topics topics) {
     this.topics = topics;
@@ -31,7 +32,11 @@ public final class ModelAnnouncer implements Announcer, AutoCloseable {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    producer = new KafkaProducer<>(p, new StringSerializer(), topics.modelUpdates().serializer());
+    producer =
+        new KafkaProducer<>(
+            p,
+            new StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer());
   }
 
   /** The announcement of a published bundle. */
@@ -51,7 +56,21 @@ public final class ModelAnnouncer implements Announcer, AutoCloseable {
   @Override
   public void announce(ModelUpdate update) throws Exception {
     producer
-        .send(new ProducerRecord<>(topics.modelUpdates().name(), KEY, update))
+        .send(
+            new ProducerRecord<>(
+                topics.modelUpdates().name(), KEY, topics.modelUpdates().codec().encode(update)))
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  /** Sends a report to {@code monitoring} and waits until the broker has it. */
+  @Override
+  public void report(MonitorReport report) throws Exception {
+    producer
+        .send(
+            new ProducerRecord<>(
+                topics.monitoring().name(),
+                report.getKind(),
+                topics.monitoring().codec().encode(report)))
         .get(30, TimeUnit.SECONDS);
   }
 

@@ -12,6 +12,7 @@ import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.LoadedBundle;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
+import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.RetrainRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -141,14 +142,38 @@ public final class RetrainService implements AutoCloseable {
     } else {
       log.accept("not promoted: " + reason);
     }
-    return new Outcome(
-        request.getRequestId(),
-        version,
-        promote,
-        reason,
-        candidate,
-        champion,
-        (System.nanoTime() - start) / 1e9);
+    Outcome outcome =
+        new Outcome(
+            request.getRequestId(),
+            version,
+            promote,
+            reason,
+            candidate,
+            champion,
+            (System.nanoTime() - start) / 1e9);
+    announcer.report(summary(request, outcome, tuned));
+    return outcome;
+  }
+
+  /** The run's summary for {@code monitoring}: kind {@code retrain-run}. */
+  private static MonitorReport summary(RetrainRequest request, Outcome o, Tuner.Outcome tuned) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("promoted", o.promoted() ? 1.0 : 0.0);
+    m.put("candidate_test_rmse", o.candidateTestRmse());
+    m.put("champion_test_rmse", o.championTestRmse());
+    m.put("best_valid_rmse", tuned.best().bestValidRmse());
+    m.put("default_valid_rmse", tuned.defaultValidRmse());
+    m.put("trials", (double) tuned.trials().size());
+    m.put("seconds", o.seconds());
+    m.values().removeIf(v -> !Double.isFinite(v));
+    return MonitorReport.newBuilder()
+        .setWindowStart(request.getWindowStart())
+        .setWindowEnd(request.getWindowEnd())
+        .setModelVersion(o.version())
+        .setKind("retrain-run")
+        .setMetrics(m)
+        .setMessage((o.promoted() ? "promoted: " : "not promoted: ") + o.reason())
+        .build();
   }
 
   /** The serving version's RMSE on the window's test slice, NaN when it cannot be scored. */

@@ -13,6 +13,7 @@ import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.schemas.ModelUpdate;
+import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.RetrainRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,13 +35,16 @@ class RetrainServiceTest {
       throws Exception {
     ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
     publishChampion(registry, "v0", 1);
-    List<ModelUpdate> announced = new ArrayList<>();
     List<Boolean> inRegistryWhenAnnounced = new ArrayList<>();
-    Announcer announcer =
-        u -> {
-          inRegistryWhenAnnounced.add(registry.versions().contains(u.getVersion()));
-          announced.add(u);
+    Recording announcer =
+        new Recording() {
+          @Override
+          public void announce(ModelUpdate u) throws Exception {
+            inRegistryWhenAnnounced.add(registry.versions().contains(u.getVersion()));
+            super.announce(u);
+          }
         };
+    List<ModelUpdate> announced = announcer.announced;
     RetrainService service = service(registry, announcer, 0.0);
     RetrainRequest request = request("req-1");
     RetrainService.Outcome first = service.handle(request);
@@ -50,6 +54,14 @@ class RetrainServiceTest {
     assertThat(announced).extracting(ModelUpdate::getVersion).containsExactly("r-req-1");
     assertThat(inRegistryWhenAnnounced).containsExactly(true);
     assertThat(registry.load("r-req-1").manifest().parentVersion()).isEqualTo("v0");
+    assertThat(announcer.reports)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getKind()).isEqualTo("retrain-run");
+              assertThat(r.getMetrics()).containsEntry("promoted", 1.0);
+              assertThat(r.getMessage()).startsWith("promoted: candidate test RMSE");
+            });
 
     RetrainService.Outcome again = service.handle(request);
     assertThat(again.reason()).contains("already published");
@@ -62,12 +74,32 @@ class RetrainServiceTest {
       @TempDir Path dir) throws Exception {
     ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
     publishChampion(registry, "v0", 6);
-    List<ModelUpdate> announced = new ArrayList<>();
-    RetrainService.Outcome o = service(registry, announced::add, 5.0).handle(request("req-2"));
+    Recording announcer = new Recording();
+    List<ModelUpdate> announced = announcer.announced;
+    RetrainService.Outcome o = service(registry, announcer, 5.0).handle(request("req-2"));
     assertThat(o.promoted()).isFalse();
+    assertThat(announcer.reports)
+        .singleElement()
+        .satisfies(r -> assertThat(r.getMetrics()).containsEntry("promoted", 0.0));
     assertThat(o.reason()).contains("vs serving v0").contains("margin 5.0000");
     assertThat(announced).isEmpty();
     assertThat(registry.versions()).containsExactly("v0");
+  }
+
+  /** Keeps what the service announced and reported, in order. */
+  static class Recording implements Announcer {
+    final List<ModelUpdate> announced = new ArrayList<>();
+    final List<MonitorReport> reports = new ArrayList<>();
+
+    @Override
+    public void announce(ModelUpdate update) throws Exception {
+      announced.add(update);
+    }
+
+    @Override
+    public void report(MonitorReport report) {
+      reports.add(report);
+    }
   }
 
   private static RetrainService service(ModelRegistry registry, Announcer a, double margin) {
