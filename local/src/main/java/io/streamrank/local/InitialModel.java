@@ -39,6 +39,38 @@ final class InitialModel {
     }
   }
 
+  /**
+   * What the benchmarks start from: synthetic ratings split by time (train before half the range,
+   * validation to 60%, the rest for streaming), and a 3-epoch default model published to a
+   * temporary registry.
+   *
+   * @param split the synthetic ratings' split
+   * @param registry the temporary registry directory
+   * @param config the model's configuration
+   * @param model the published initial version
+   */
+  record Fixture(
+      io.streamrank.datasets.Split split, Path registry, ModelConfig config, Trained model) {}
+
+  static Fixture benchmarkFixture(int ratings) throws Exception {
+    List<Rating> all =
+        new io.streamrank.datasets.SyntheticGenerator(
+                io.streamrank.datasets.SyntheticGenerator.Options.defaults().withRatings(ratings))
+            .generate()
+            .ratings();
+    io.streamrank.datasets.Split split = io.streamrank.datasets.Splits.byTime(all, 0.5, 0.6);
+    Path dir = java.nio.file.Files.createTempDirectory("streamrank-bench-registry-");
+    ModelConfig cfg = ModelConfig.defaults().toBuilder().epochs(3).build();
+    Trained model =
+        trainAndPublish(
+            split.train(),
+            split.valid(),
+            dir,
+            cfg,
+            new PrintStream(PrintStream.nullOutputStream()));
+    return new Fixture(split, dir, cfg, model);
+  }
+
   static Trained trainAndPublish(
       List<Rating> train, List<Rating> valid, Path registryDir, PrintStream out) throws Exception {
     return trainAndPublish(train, valid, registryDir, ModelConfig.defaults(), out);

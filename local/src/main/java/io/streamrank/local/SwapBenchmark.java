@@ -2,8 +2,6 @@ package io.streamrank.local;
 
 import io.streamrank.datasets.Rating;
 import io.streamrank.datasets.Split;
-import io.streamrank.datasets.Splits;
-import io.streamrank.datasets.SyntheticGenerator;
 import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
@@ -18,7 +16,6 @@ import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.ScoringOptions;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,21 +76,14 @@ public final class SwapBenchmark {
 
   public Result run(Settings s) throws Exception {
     int events = (int) (s.rate() * s.seconds());
-    List<Rating> all =
-        new SyntheticGenerator(
-                SyntheticGenerator.Options.defaults().withRatings(Math.max(20_000, events)))
-            .generate()
-            .ratings();
-    Split split = Splits.byTime(all, 0.5, 0.6);
-    Path dir = Files.createTempDirectory("streamrank-bench-registry-");
-    ModelConfig cfg = ModelConfig.defaults().toBuilder().epochs(3).build();
-    InitialModel.Trained v1 =
-        InitialModel.trainAndPublish(
-            split.train(),
-            split.valid(),
-            dir,
-            cfg,
-            new PrintStream(PrintStream.nullOutputStream()));
+    InitialModel.Fixture fixture = InitialModel.benchmarkFixture(Math.max(20_000, events));
+    Split split = fixture.split();
+    Path dir = fixture.registry();
+    ModelConfig cfg = fixture.config();
+    InitialModel.Trained v1 = fixture.model();
+    List<Rating> all = new ArrayList<>(split.train());
+    all.addAll(split.valid());
+    all.addAll(split.test());
     RankingModel m2 =
         new Trainer()
             .train(

@@ -2,10 +2,6 @@ package io.streamrank.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.streamrank.datasets.Rating;
-import io.streamrank.datasets.Split;
-import io.streamrank.datasets.Splits;
-import io.streamrank.datasets.SyntheticGenerator;
 import io.streamrank.model.ModelConfig;
 import io.streamrank.model.onnx.OnnxScorer;
 import io.streamrank.model.onnx.ScorerOptions;
@@ -82,20 +78,10 @@ public final class ThroughputBenchmark {
 
   /** Runs every variant and returns the report as a JSON-ready map. */
   public Map<String, Object> run(Settings s) throws Exception {
-    List<Rating> data =
-        new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(60_000))
-            .generate()
-            .ratings();
-    Split split = Splits.byTime(data, 0.5, 0.6);
-    Path dir = Files.createTempDirectory("streamrank-bench-");
-    ModelConfig cfg = ModelConfig.defaults().toBuilder().epochs(3).build();
-    InitialModel.Trained model =
-        InitialModel.trainAndPublish(
-            split.train(),
-            split.valid(),
-            dir,
-            cfg,
-            new PrintStream(PrintStream.nullOutputStream()));
+    InitialModel.Fixture fixture = InitialModel.benchmarkFixture(60_000);
+    Path dir = fixture.registry();
+    ModelConfig cfg = fixture.config();
+    InitialModel.Trained model = fixture.model();
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, Object> conditions = new LinkedHashMap<>();
     conditions.put("cores", Runtime.getRuntime().availableProcessors());
