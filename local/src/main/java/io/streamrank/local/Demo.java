@@ -1,6 +1,5 @@
 package io.streamrank.local;
 
-import io.streamrank.datasets.DriftScenario;
 import io.streamrank.datasets.MovieLens;
 import io.streamrank.datasets.Rating;
 import io.streamrank.datasets.RatingData;
@@ -437,10 +436,5 @@ public final class Demo {
       }
       out.println();
     }
-  }
-
-  /** Parses a drift scenario name for the command line. */
-  static DriftScenario scenario(String name) {
-    return DriftScenario.parse(name);
   }
 }

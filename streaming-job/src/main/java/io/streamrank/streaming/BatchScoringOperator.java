@@ -136,7 +136,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
       LOG.info("Restored model version {} from checkpoint", model.version());
     } else {
       model = modelProvider.openInitial(batchSize);
-      servingState.put(ACTIVE, announcementOf(model, false));
+      servingState.put(ACTIVE, announcementOf(model));
     }
     batches = getMetricGroup().counter("scoringBatches");
     predictions = getMetricGroup().counter("predictions");
@@ -323,13 +323,13 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
                 .build()));
   }
 
-  private static ModelUpdate announcementOf(ScoringModel m, boolean rollback) {
+  private static ModelUpdate announcementOf(ScoringModel m) {
     return ModelUpdate.newBuilder()
         .setVersion(m.version())
         .setBundleUri(m.bundleUri())
         .setSha256(m.sha256())
         .setCreatedAt(m.createdAtMillis())
-        .setRollback(rollback)
+        .setRollback(false)
         .build();
   }
 
