@@ -158,6 +158,24 @@ public final class ScoringOptions {
               "PSI of an input distribution (the events' hour of day) against the serving"
                   + " version's reference above which the window breaches.");
 
+  public static final ConfigOption<Double> TRIGGER_USER_ACTIVITY_PSI =
+      ConfigOptions.key("streamrank.trigger.user-activity-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of user activity (per event, the training-set rating count of its user, bucketed;"
+                  + " 0 for an unknown user) against the serving version's reference above which"
+                  + " the window breaches.");
+
+  public static final ConfigOption<Double> TRIGGER_MOVIE_POPULARITY_PSI =
+      ConfigOptions.key("streamrank.trigger.movie-popularity-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of movie popularity (per event, the training-set rating count of its movie,"
+                  + " bucketed; 0 for an unknown movie) against the serving version's reference"
+                  + " above which the window breaches.");
+
   public static final ConfigOption<Double> TRIGGER_RATING_PSI =
       ConfigOptions.key("streamrank.trigger.rating-psi")
           .doubleType()
@@ -265,6 +283,8 @@ public final class ScoringOptions {
         List.of(
             TRIGGER_PREDICTION_PSI,
             TRIGGER_INPUT_PSI,
+            TRIGGER_USER_ACTIVITY_PSI,
+            TRIGGER_MOVIE_POPULARITY_PSI,
             TRIGGER_RATING_PSI,
             TRIGGER_OOV_RATE,
             TRIGGER_RMSE_INCREASE)) {
@@ -296,6 +316,8 @@ public final class ScoringOptions {
         new TriggerPolicy(
             conf.get(TRIGGER_PREDICTION_PSI),
             conf.get(TRIGGER_INPUT_PSI),
+            conf.get(TRIGGER_USER_ACTIVITY_PSI),
+            conf.get(TRIGGER_MOVIE_POPULARITY_PSI),
             conf.get(TRIGGER_RATING_PSI),
             conf.get(TRIGGER_OOV_RATE),
             conf.get(TRIGGER_RMSE_INCREASE),
