@@ -31,6 +31,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private final Map<String, Integer> seen = new HashMap<>();
   private final Map<String, Float> scores = new HashMap<>();
   private final Set<String> versions = new LinkedHashSet<>();
+  private final Map<String, Long> firstEventTimes = new HashMap<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
   private final List<MonitorReport> reports = new ArrayList<>();
   private final List<RetrainRequest> retrainRequests = new ArrayList<>();
@@ -91,6 +92,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
       count(p.getEventId());
       scores.put(p.getEventId(), p.getScore());
       versions.add(p.getModelVersion());
+      firstEventTimes.merge(p.getModelVersion(), p.getEventTimestamp(), Math::min);
       List<String> seq = versionsByPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>());
       if (seq.isEmpty() || !seq.get(seq.size() - 1).equals(p.getModelVersion())) {
         seq.add(p.getModelVersion());
@@ -210,6 +212,11 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   /** Model versions in the order they first appeared. */
   public synchronized List<String> versions() {
     return List.copyOf(versions);
+  }
+
+  /** For each model version, the earliest event time (epoch ms) of a prediction it made. */
+  public synchronized Map<String, Long> firstEventTimes() {
+    return Map.copyOf(firstEventTimes);
   }
 
   /** How many times each event id came out as a prediction. */

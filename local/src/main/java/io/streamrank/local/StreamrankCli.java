@@ -174,6 +174,14 @@ public final class StreamrankCli implements Callable<Integer> {
     Path summary;
 
     @Option(
+        names = "--report",
+        paramLabel = "FILE",
+        description =
+            "Write an HTML report with charts over event time (rolling RMSE, drift against the"
+                + " thresholds, latency percentiles, swaps); it opens in a browser offline.")
+    Path report;
+
+    @Option(
         names = "--drain-timeout",
         defaultValue = "120",
         description = "Seconds to wait for outputs after the replay (default: ${DEFAULT-VALUE}).")
@@ -198,6 +206,9 @@ public final class StreamrankCli implements Callable<Integer> {
       double effectiveRate =
           rate >= 0 ? rate : data.data == null && !data.scenario.equals("none") ? 1000 : 0;
       require(retrainBudget >= 0, "--retrain-budget must be >= 0");
+      require(
+          report == null || java.nio.file.Files.isDirectory(report.toAbsolutePath().getParent()),
+          "--report " + report + ": its directory does not exist");
       DemoSummary s =
           new Demo(System.out)
               .run(
@@ -215,7 +226,8 @@ public final class StreamrankCli implements Callable<Integer> {
                       registry,
                       Duration.ofSeconds(drainSeconds),
                       summary,
-                      retrainBudget));
+                      retrainBudget,
+                      report));
       return s.lostOrDuplicated() ? 1 : 0;
     }
   }
