@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       StreamrankCli.BenchSwapCommand.class,
       StreamrankCli.BenchCommand.class,
       ClusterCommand.class,
+      RetrainWorkerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
