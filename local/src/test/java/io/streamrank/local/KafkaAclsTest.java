@@ -51,19 +51,24 @@ class KafkaAclsTest {
       bindings.add(
           new AclBinding(
               new ResourcePattern(
-                  ResourceType.fromString(a.resourceType().toUpperCase()),
+                  ResourceType.fromString(constant(a.resourceType())),
                   a.name(),
                   a.prefixed() ? PatternType.PREFIXED : PatternType.LITERAL),
               new AccessControlEntry(
                   a.principal(),
                   "*",
-                  AclOperation.fromString(a.operation().toUpperCase()),
+                  AclOperation.fromString(constant(a.operation())),
                   a.allow() ? AclPermissionType.ALLOW : AclPermissionType.DENY)));
     }
     assertThat(bindings).allSatisfy(b -> assertThat(b.isUnknown()).as("%s", b).isFalse());
     try (Admin admin = Admin.create(kafka.clientProperties())) {
       admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Kafka's enum constant for an ACL file word: TransactionalId is TRANSACTIONAL_ID. */
+  private static String constant(String word) {
+    return word.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase();
   }
 
   @AfterAll
@@ -118,6 +123,6 @@ class KafkaAclsTest {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> p, String topic) throws Exception {
-    p.send(new ProducerRecord<>(topic, new byte[] {1})).get(15, TimeUnit.SECONDS);
+    p.send(new ProducerRecord<>(topic, new byte[] {1}, new byte[] {1})).get(15, TimeUnit.SECONDS);
   }
 }
