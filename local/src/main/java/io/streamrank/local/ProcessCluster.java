@@ -48,7 +48,7 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * cluster must be for streamrank: ONNX Runtime in {@code lib/} and loaded parent-first. Every
  * endpoint binds to 127.0.0.1, except the Prometheus reporter's (see {@link #metricsUri}). Each
  * Flink process serves its metrics for Prometheus on a port of its own, and a retrain worker
- * ({@link RetrainWorkerMain}) can join as one more JVM against the same broker and registry.
+ * ({@link RetrainWorkerCommand}) can join as one more JVM against the same broker and registry.
  *
  * <p>Everything lives in one work directory: {@code conf/} (the generated {@code config.yaml}),
  * {@code log/} (one {@code .log} and one {@code .out} per process), checkpoints, savepoints, and
@@ -70,6 +70,9 @@ public final class ProcessCluster implements AutoCloseable {
   private static final String STATE_FILE = "cluster.properties";
   private static final String KAFKA = "kafka";
   private static final String JOB_MANAGER = "jobmanager";
+  private static final String TASK_MANAGER = "taskmanager-";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   /** The retrain worker's member name ({@link #startRetrainWorker}). */
   public static final String RETRAIN_WORKER = "retrain-worker";
@@ -82,9 +85,6 @@ public final class ProcessCluster implements AutoCloseable {
       ConfigOptions.key("metrics.reporter.prom.factory.class").stringType().noDefaultValue();
   private static final ConfigOption<String> PROMETHEUS_PORT_OPTION =
       ConfigOptions.key("metrics.reporter.prom.port").stringType().noDefaultValue();
-  private static final String TASK_MANAGER = "taskmanager-";
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * The module-system openings Flink's own distribution passes to every JVM on Java 17
