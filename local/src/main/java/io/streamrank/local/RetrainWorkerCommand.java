@@ -8,12 +8,8 @@ import io.streamrank.retrain.ModelAnnouncer;
 import io.streamrank.retrain.RetrainService;
 import io.streamrank.retrain.RetrainWorker;
 import io.streamrank.schemas.Topics;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -98,7 +94,7 @@ final class RetrainWorkerCommand implements Callable<Integer> {
     StreamrankCli.require(parallelism > 0, "--parallelism must be > 0, got " + parallelism);
     StreamrankCli.require(margin >= 0, "--margin must be >= 0, got " + margin);
     PrintStream out = System.out;
-    Properties kafka = kafkaClient();
+    Properties kafka = KafkaClientFile.load(kafkaProperties, bootstrapServers);
     Topics topics = Topics.withPrefix(topicPrefix);
     String registryUri = registryUri(registry);
     DataSpec spec =
@@ -143,21 +139,6 @@ final class RetrainWorkerCommand implements Callable<Integer> {
     out.flush();
     loop.join();
     return 0;
-  }
-
-  /** The client settings: the file's, then --bootstrap-servers. */
-  private Properties kafkaClient() throws IOException {
-    Properties p = new Properties();
-    if (kafkaProperties != null) {
-      StreamrankCli.require(
-          Files.isRegularFile(kafkaProperties),
-          "--kafka-properties: no file at " + kafkaProperties.toAbsolutePath());
-      try (Reader in = Files.newBufferedReader(kafkaProperties, StandardCharsets.UTF_8)) {
-        p.load(in);
-      }
-    }
-    p.setProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    return p;
   }
 
   /** A URI as given, or a local directory as a file:// URI. */

@@ -3,6 +3,7 @@ package io.streamrank.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrank.datasets.Rating;
 import io.streamrank.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +45,11 @@ class KafkaAclsTest {
   static void start() throws Exception {
     kafka =
         EmbeddedKafka.startSecured(
-            Map.of("admin", "admin-secret", "scoring", "scoring-secret", "retrain", "r-secret"));
+            Map.of(
+                "admin", "admin-secret",
+                "scoring", "scoring-secret",
+                "retrain", "retrain-secret",
+                "producer", "producer-secret"));
     kafka.createTopics(TOPICS, 1);
     List<AclBinding> bindings = new ArrayList<>();
     for (DeploymentFiles.Acl a : DeploymentFiles.acls()) {
@@ -110,6 +115,16 @@ class KafkaAclsTest {
               })
           .isInstanceOf(TopicAuthorizationException.class)
           .hasMessageContaining(TOPICS.predictions().name());
+    }
+  }
+
+  @Test
+  void producerPrincipalReplaysEventsAndRatings() {
+    Properties client = kafka.clientProperties("producer");
+    try (ReplayProducer replay = new ReplayProducer(client, TOPICS)) {
+      long sent = replay.replay(List.of(new Rating(1, 2, 1_000_000L, 4f)), 0, "acl-");
+      replay.flush();
+      assertThat(sent).isEqualTo(1);
     }
   }
 
