@@ -30,9 +30,17 @@ public final class ReplayProducer implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicReference<>();
 
   public ReplayProducer(String bootstrapServers, Topics topics) {
+    this(KafkaClientFile.load(null, bootstrapServers), topics);
+  }
+
+  /**
+   * A producer that starts from {@code kafkaClient}: {@code bootstrap.servers} and any client
+   * settings the brokers need (security.protocol, sasl.mechanism, sasl.jaas.config, ...).
+   */
+  public ReplayProducer(Properties kafkaClient, Topics topics) {
     this.topics = topics;
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");

@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       StreamrankCli.BenchSwapCommand.class,
       StreamrankCli.BenchCommand.class,
       ClusterCommand.class,
+      RetrainWorkerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
@@ -251,6 +252,14 @@ public final class StreamrankCli implements Callable<Integer> {
     String prefix;
 
     @Option(
+        names = KafkaClientFile.OPTION,
+        paramLabel = "FILE",
+        description =
+            "Kafka client properties file (security.protocol, sasl.mechanism, sasl.jaas.config,"
+                + " ...), e.g. for the docker-compose cluster's producer user.")
+    Path kafkaProperties;
+
+    @Option(
         names = "--rate",
         defaultValue = "0",
         description = "Events per second; 0 = as fast as possible (default).")
@@ -260,7 +269,8 @@ public final class StreamrankCli implements Callable<Integer> {
     public Integer call() {
       RatingData d = data.load();
       d.malformed().forEach(m -> System.err.println("malformed: " + m));
-      try (ReplayProducer p = new ReplayProducer(bootstrap, Topics.withPrefix(prefix))) {
+      java.util.Properties client = KafkaClientFile.load(kafkaProperties, bootstrap);
+      try (ReplayProducer p = new ReplayProducer(client, Topics.withPrefix(prefix))) {
         long start = System.nanoTime();
         long n = p.replay(d.ratings(), rate, "ev-" + System.currentTimeMillis() + "-");
         double secs = (System.nanoTime() - start) / 1e9;
