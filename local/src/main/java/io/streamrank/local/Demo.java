@@ -210,7 +210,7 @@ public final class Demo {
                 "asha",
                 0.0,
                 ModelConfig.defaults().toBuilder().epochs(9).build()),
-            new FlinkTrialExecutor(LocalFlink.environment(2, false, 8081), 2),
+            FlinkTrialExecutor.local(2),
             new ModelRegistry(registry.toUri().toString()),
             new ModelAnnouncer(servers, topics),
             line -> out.println("\n[retrain] " + line));
