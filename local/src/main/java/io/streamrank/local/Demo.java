@@ -196,7 +196,8 @@ public final class Demo {
    * The retrain job of the demo: tunes on the same data source, narrowed to each request's window,
    * trials in their own MiniCluster, gates against the serving version, publishes and announces.
    */
-  private RetrainWorker retrainWorker(Settings s, Path registry, String servers, Topics topics) {
+  private RetrainWorker retrainWorker(Settings s, Path registry, String servers, Topics topics)
+      throws Exception {
     DataSpec data =
         s.data() != null
             ? DataSpec.movieLens(s.data(), "time")
