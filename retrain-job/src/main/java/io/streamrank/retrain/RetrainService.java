@@ -163,13 +163,17 @@ public final class RetrainService implements AutoCloseable {
     double candidate = tuned.testRmse();
     boolean promote = !(champion <= candidate + settings.margin());
     String reason =
-        String.format(
-            "candidate test RMSE %.4f vs serving %s %.4f on the same %d rows (margin %.4f)",
-            candidate,
-            request.getServingVersion(),
-            champion,
-            loaded.split().test().size(),
-            settings.margin());
+        Double.isNaN(champion)
+            ? String.format(
+                "candidate test RMSE %.4f on %d rows; no serving version %s in the registry to beat",
+                candidate, loaded.split().test().size(), request.getServingVersion())
+            : String.format(
+                "candidate test RMSE %.4f vs serving %s %.4f on the same %d rows (margin %.4f)",
+                candidate,
+                request.getServingVersion(),
+                champion,
+                loaded.split().test().size(),
+                settings.margin());
     if (promote) {
       BundleRef ref = publish(version, request, tuned, loaded, window);
       announcer.announce(
@@ -288,7 +292,7 @@ public final class RetrainService implements AutoCloseable {
             model,
             onnx,
             version,
-            request.getServingVersion(),
+            request.getServingVersion().isEmpty() ? null : request.getServingVersion(),
             Manifest.DataWindow.ofEpochSeconds(min, max),
             metrics,
             loaded.split().test(),

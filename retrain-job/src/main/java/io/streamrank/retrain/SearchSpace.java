@@ -58,7 +58,7 @@ public final class SearchSpace {
   public static SearchSpace defaults() {
     return new SearchSpace(
         List.of(
-            new LogUniform(LEARNING_RATE, 3e-4, 3e-2),
+            new LogUniform(LEARNING_RATE, 1e-4, 3e-2),
             new LogUniform(L2_EMBEDDING, 1e-2, 1.0),
             new LogUniform(L2_DENSE, 1e-4, 1e-1),
             new Choice(EMBEDDING_DIM, List.of(16, 32, 64)),
