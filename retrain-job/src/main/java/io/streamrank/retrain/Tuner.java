@@ -110,6 +110,9 @@ public final class Tuner {
     data = data.pinned();
     Map<String, Object> defaultPoint = defaultPoint(data);
     Searcher searcher = Searcher.named(algo, space, defaultPoint, budget, seed);
+    if (!algo.equalsIgnoreCase("grid")) {
+      searcher = Searcher.startingAt(defaultPoint, searcher);
+    }
     List<TrialResult> trials =
         switch (prunerName) {
           case "none" -> unpruned(searcher, data, budget, start);
@@ -297,6 +300,10 @@ public final class Tuner {
     private final int[] running;
     private final List<Done> finished = new ArrayList<>();
     private final List<TrialResult> firstRung = new ArrayList<>();
+
+    /** Configurations whose last trial stopped early: a longer budget would repeat its curve. */
+    private final Set<Integer> converged = new HashSet<>();
+
     private Exception failure;
 
     AsyncHalving(Searcher searcher, DataSpec data, int budget, long start) {
@@ -384,7 +391,8 @@ public final class Tuner {
                 .map(Map.Entry::getKey)
                 .toList();
         for (int c : top) {
-          if (promoted.get(k).add(c)) {
+          // A converged configuration takes its place in the top third but is not run again.
+          if (promoted.get(k).add(c) && !converged.contains(c)) {
             return start(c, k + 1);
           }
         }
@@ -424,6 +432,9 @@ public final class Tuner {
       TrialResult r = result.finishedAt(since(start));
       running[job.rung]--;
       rungs.get(job.rung).put(job.config, r.bestValidRmse());
+      if (r.curve().size() < r.budget()) {
+        converged.add(job.config);
+      }
       finished.add(new Done(job, r));
       if (job.rung == 0) {
         firstRung.add(r);
@@ -444,7 +455,7 @@ public final class Tuner {
     }
 
     private TrialResult withFinalStatus(Done d) {
-      if (d.job.rung == budgets.length - 1) {
+      if (d.job.rung == budgets.length - 1 || d.result.curve().size() < d.result.budget()) {
         return d.result.withStatus("completed");
       }
       boolean on = promoted.get(d.job.rung).contains(d.job.config);
