@@ -204,7 +204,8 @@ public final class Demo {
    * The retrain job of the demo: tunes on the same data source, narrowed to each request's window,
    * trials in their own MiniCluster, gates against the serving version, publishes and announces.
    */
-  private RetrainWorker retrainWorker(Settings s, Path registry, String servers, Topics topics) {
+  private RetrainWorker retrainWorker(Settings s, Path registry, String servers, Topics topics)
+      throws Exception {
     DataSpec data =
         s.data() != null
             ? DataSpec.movieLens(s.data(), "time")
@@ -218,7 +219,7 @@ public final class Demo {
                 "asha",
                 0.0,
                 ModelConfig.defaults().toBuilder().epochs(9).build()),
-            new FlinkTrialExecutor(LocalFlink.environment(2, false, 8081), 2),
+            FlinkTrialExecutor.local(2),
             new ModelRegistry(registry.toUri().toString()),
             new ModelAnnouncer(servers, topics),
             line -> out.println("\n[retrain] " + line));

@@ -7,6 +7,7 @@ import io.streamrank.retrain.SearchSpace;
 import io.streamrank.retrain.Tuner;
 import io.streamrank.retrain.TuningReport;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,7 +49,10 @@ final class TuneCommand implements Callable<Integer> {
   @Option(
       names = "--pruner",
       defaultValue = "asha",
-      description = "none or asha (successive halving) (default: ${DEFAULT-VALUE}).")
+      description =
+          "none, sha (synchronous successive halving: rung by rung) or asha (asynchronous: a free"
+              + " slot promotes from the top third of a rung or starts a new configuration)"
+              + " (default: ${DEFAULT-VALUE}).")
   String pruner;
 
   @Option(
@@ -65,10 +69,15 @@ final class TuneCommand implements Callable<Integer> {
 
   @Option(
       names = "--features",
+      arity = "0..1",
+      defaultValue = "off",
+      fallbackValue = "on",
+      paramLabel = "off|on|search",
       description =
-          "Train with the streaming features (a user's and a movie's running rating statistics,"
-              + " point in time).")
-  boolean features;
+          "The streaming features (a user's and a movie's running rating statistics, point in"
+              + " time): off (default), on (--features alone), or search (a searched choice; the"
+              + " defaults run without them, and once more with them for comparison).")
+  String features;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Write the run's report here.")
   Path out;
@@ -78,22 +87,34 @@ final class TuneCommand implements Callable<Integer> {
     StreamrankCli.require(budget > 0, "--budget must be > 0");
     StreamrankCli.require(epochs > 0, "--epochs must be > 0");
     StreamrankCli.require(parallelism > 0, "--parallelism must be > 0");
+    StreamrankCli.require(
+        List.of("off", "on", "search").contains(features),
+        "--features must be off, on or search, got '" + features + "'");
     DataSpec spec =
         (data.data != null
                 ? DataSpec.movieLens(data.data, split)
                 : DataSpec.synthetic(data.synthetic(), split))
-            .withStreamingFeatures(features);
+            .withStreamingFeatures(features.equals("on"));
+    SearchSpace space =
+        features.equals("search")
+            ? SearchSpace.defaults().withStreamingFeatures()
+            : SearchSpace.defaults();
     ModelConfig base = ModelConfig.defaults().toBuilder().epochs(epochs).build();
-    Tuner tuner =
-        new Tuner(
-            new FlinkTrialExecutor(LocalFlink.environment(parallelism, false, 8081), parallelism),
-            SearchSpace.defaults(),
-            base,
-            System.out::println);
+    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(parallelism)) {
+      tune(spec, space, base, executor);
+    }
+    return 0;
+  }
+
+  private void tune(DataSpec spec, SearchSpace space, ModelConfig base, FlinkTrialExecutor executor)
+      throws Exception {
+    Tuner tuner = new Tuner(executor, space, base, System.out::println);
     System.out.printf(
-        "tuning on %s, %s split: %d configurations, %s search, pruner %s, %d epochs, %d in parallel%n",
+        "tuning on %s, %s split, features %s: %d configurations, %s search, pruner %s, %d epochs,"
+            + " %d in parallel%n",
         data.data != null ? data.data : "synthetic data",
         split,
+        features,
         budget,
         algo,
         pruner,
@@ -111,10 +132,17 @@ final class TuneCommand implements Callable<Integer> {
         o.defaultTestRmse(),
         o.searchSeconds(),
         o.wallSeconds());
+    if (Double.isFinite(o.defaultFeaturesValidRmse())) {
+      System.out.printf(
+          "  library defaults with the streaming features: valid RMSE %.4f (best %.1f%% better)%n",
+          o.defaultFeaturesValidRmse(),
+          100
+              * (o.defaultFeaturesValidRmse() - o.best().bestValidRmse())
+              / o.defaultFeaturesValidRmse());
+    }
     if (out != null) {
       TuningReport.write(out, TuningReport.toMap(o, spec, budget, algo, pruner), o);
       System.out.println("report written to " + out);
     }
-    return 0;
   }
 }

@@ -17,7 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Where a trial's data comes from, small enough to ship to every parallel task, which then reads
  * the data window itself (so a bigger cluster tunes faster without moving data through the job).
  *
- * @param movieLensDir a MovieLens directory, or null for the synthetic generator
+ * <p>The source is a MovieLens directory, the {@code ratings} topic ({@link RatingsTopic}: bounded
+ * by offsets, and like every source by the event-time window), or the synthetic generator.
+ *
+ * @param movieLensDir a MovieLens directory, or null for the topic or the synthetic generator
  * @param syntheticRatings ratings the generator makes
  * @param scenario the generator's drift scenario
  * @param seed the generator's seed, and the random split's
@@ -25,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param windowStart first event time (epoch seconds) of the window, inclusive
  * @param windowEnd last event time (epoch seconds) of the window, inclusive
  * @param streamingFeatures whether trials train with the point-in-time streaming features
+ * @param ratingsTopic the topic slice to read, or null for a directory or the generator
  */
 public record DataSpec(
     @JsonProperty("movielens_dir") String movieLensDir,
@@ -34,12 +38,21 @@ public record DataSpec(
     @JsonProperty("split") String split,
     @JsonProperty("window_start") long windowStart,
     @JsonProperty("window_end") long windowEnd,
-    @JsonProperty("streaming_features") boolean streamingFeatures) {
+    @JsonProperty("streaming_features") boolean streamingFeatures,
+    @JsonProperty("ratings_topic") RatingsTopic ratingsTopic) {
 
-  /** Checks the split name. */
+  /** Checks the split name and that at most one source is named. */
   public DataSpec {
     if (!"time".equals(split) && !"random".equals(split)) {
       throw new IllegalArgumentException("split must be time or random, got '" + split + "'");
+    }
+    if (movieLensDir != null && ratingsTopic != null) {
+      throw new IllegalArgumentException(
+          "a data spec reads a MovieLens directory or the ratings topic, not both");
+    }
+    if (windowStart > windowEnd) {
+      throw new IllegalArgumentException(
+          "data window starts after it ends: " + windowStart + " > " + windowEnd);
     }
   }
 
@@ -53,7 +66,13 @@ public record DataSpec(
         split,
         Long.MIN_VALUE,
         Long.MAX_VALUE,
-        false);
+        false,
+        null);
+  }
+
+  /** A slice of the ratings topic ({@code RatingEvent} records). */
+  public static DataSpec topic(RatingsTopic topic, String split) {
+    return new DataSpec(null, 0, "none", 42, split, Long.MIN_VALUE, Long.MAX_VALUE, false, topic);
   }
 
   /** All of a synthetic data set. */
@@ -66,23 +85,63 @@ public record DataSpec(
         split,
         Long.MIN_VALUE,
         Long.MAX_VALUE,
-        false);
+        false,
+        null);
   }
 
   /** This spec restricted to an event-time window. */
   public DataSpec window(long start, long end) {
     return new DataSpec(
-        movieLensDir, syntheticRatings, scenario, seed, split, start, end, streamingFeatures);
+        movieLensDir,
+        syntheticRatings,
+        scenario,
+        seed,
+        split,
+        start,
+        end,
+        streamingFeatures,
+        ratingsTopic);
   }
 
   /** This spec with or without the streaming features. */
   public DataSpec withStreamingFeatures(boolean on) {
     return new DataSpec(
-        movieLensDir, syntheticRatings, scenario, seed, split, windowStart, windowEnd, on);
+        movieLensDir,
+        syntheticRatings,
+        scenario,
+        seed,
+        split,
+        windowStart,
+        windowEnd,
+        on,
+        ratingsTopic);
+  }
+
+  /**
+   * This spec with the topic slice's end offsets fixed (a no-op for other sources), so every
+   * parallel task that reads it sees the same records even while the topic grows.
+   */
+  public DataSpec pinned() {
+    if (ratingsTopic == null || ratingsTopic.endOffsets() != null) {
+      return this;
+    }
+    return new DataSpec(
+        movieLensDir,
+        syntheticRatings,
+        scenario,
+        seed,
+        split,
+        windowStart,
+        windowEnd,
+        streamingFeatures,
+        ratingsTopic.pinned());
   }
 
   /** The ratings of the window, in time order. */
   public List<Rating> ratings() {
+    if (ratingsTopic != null) {
+      return TopicWindowReader.read(ratingsTopic, windowStart, windowEnd).ratings();
+    }
     List<Rating> all =
         movieLensDir != null
             ? MovieLens.load(Path.of(movieLensDir)).ratings()
@@ -100,11 +159,12 @@ public record DataSpec(
 
   /**
    * The split of the window. Cached per JVM: the trials of one task slot read the same data, and a
-   * split is immutable.
+   * split is immutable. A topic slice is read once its end is pinned, so a cached slice is the same
+   * records.
    */
   public Loaded load() {
     return Cache.SPLITS.computeIfAbsent(
-        this,
+        pinned(),
         spec -> {
           List<Rating> r = spec.ratings();
           if (r.isEmpty()) {

@@ -14,6 +14,7 @@ import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.RetrainRequest;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,9 +59,28 @@ public final class RetrainService implements AutoCloseable {
    * @param pruner none or asha
    * @param margin how much better than the champion the candidate must be to be promoted
    * @param base configuration the tuner starts from (its epochs are the trial budget)
+   * @param reports directory under which each run writes its tuning report (a folder named after
+   *     the version), or null for none
    */
   public record Settings(
-      DataSpec data, int budget, String algo, String pruner, double margin, ModelConfig base) {}
+      DataSpec data,
+      int budget,
+      String algo,
+      String pruner,
+      double margin,
+      ModelConfig base,
+      Path reports) {
+    /** Settings that write no tuning report. */
+    public Settings(
+        DataSpec data, int budget, String algo, String pruner, double margin, ModelConfig base) {
+      this(data, budget, algo, pruner, margin, base, null);
+    }
+  }
+
+  /** Where a request's tuning report goes, or null when the settings keep none. */
+  public Path reportDir(RetrainRequest request) {
+    return settings.reports() == null ? null : settings.reports().resolve(versionFor(request));
+  }
 
   private final Settings settings;
   private final FlinkTrialExecutor executor;
@@ -81,11 +101,15 @@ public final class RetrainService implements AutoCloseable {
     this.log = log;
   }
 
-  /** Closes the announcer when it holds resources (a Kafka producer). */
+  /** Closes the announcer when it holds resources (a Kafka producer), and the trial executor. */
   @Override
   public void close() throws Exception {
-    if (announcer instanceof AutoCloseable c) {
-      c.close();
+    try {
+      if (announcer instanceof AutoCloseable c) {
+        c.close();
+      }
+    } finally {
+      executor.close();
     }
   }
 
@@ -110,8 +134,14 @@ public final class RetrainService implements AutoCloseable {
           Double.NaN,
           (System.nanoTime() - start) / 1e9);
     }
+    // The request's window in event time; a topic slice is pinned to its current end offsets.
     DataSpec window =
-        settings.data().window(request.getWindowStart() / 1000, request.getWindowEnd() / 1000);
+        settings
+            .data()
+            .window(
+                Math.floorDiv(request.getWindowStart(), 1000L),
+                Math.floorDiv(request.getWindowEnd(), 1000L))
+            .pinned();
     log.accept(
         "retrain "
             + request.getRequestId()
@@ -122,18 +152,28 @@ public final class RetrainService implements AutoCloseable {
     Tuner.Outcome tuned =
         new Tuner(executor, SearchSpace.defaults(), settings.base(), log)
             .tune(window, settings.budget(), settings.algo(), settings.pruner(), 42);
-    DataSpec.Loaded loaded = window.load();
+    if (settings.reports() != null) {
+      TuningReport.write(
+          reportDir(request),
+          TuningReport.toMap(tuned, window, settings.budget(), settings.algo(), settings.pruner()),
+          tuned);
+    }
+    DataSpec.Loaded loaded = tuned.bestData().load();
     double champion = championRmse(request.getServingVersion(), loaded);
     double candidate = tuned.testRmse();
     boolean promote = !(champion <= candidate + settings.margin());
     String reason =
-        String.format(
-            "candidate test RMSE %.4f vs serving %s %.4f on the same %d rows (margin %.4f)",
-            candidate,
-            request.getServingVersion(),
-            champion,
-            loaded.split().test().size(),
-            settings.margin());
+        Double.isNaN(champion)
+            ? String.format(
+                "candidate test RMSE %.4f on %d rows; no serving version %s in the registry to beat",
+                candidate, loaded.split().test().size(), request.getServingVersion())
+            : String.format(
+                "candidate test RMSE %.4f vs serving %s %.4f on the same %d rows (margin %.4f)",
+                candidate,
+                request.getServingVersion(),
+                champion,
+                loaded.split().test().size(),
+                settings.margin());
     if (promote) {
       BundleRef ref = publish(version, request, tuned, loaded, window);
       announcer.announce(
@@ -259,7 +299,7 @@ public final class RetrainService implements AutoCloseable {
             model,
             onnx,
             version,
-            request.getServingVersion(),
+            request.getServingVersion().isEmpty() ? null : request.getServingVersion(),
             Manifest.DataWindow.ofEpochSeconds(min, max),
             metrics,
             loaded.split().test(),

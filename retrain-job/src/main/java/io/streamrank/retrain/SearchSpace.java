@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
 
 /**
  * The hyperparameters the tuner searches: learning rate, L2 on embeddings and on dense kernels (log
- * scale), embedding size, hidden layers and batch size (choices). Epochs are the trial budget, cut
+ * scale), embedding size, hidden layers and batch size (choices), and optionally whether the
+ * streaming features are used ({@link #withStreamingFeatures}). Epochs are the trial budget, cut
  * short by early stopping. A point is a map from parameter name to value.
  */
 public final class SearchSpace {
@@ -45,6 +46,7 @@ public final class SearchSpace {
   public static final String EMBEDDING_DIM = "embedding_dim";
   public static final String HIDDEN = "hidden_layers";
   public static final String BATCH_SIZE = "batch_size";
+  public static final String STREAMING_FEATURES = "streaming_features";
 
   private final List<Param> params;
 
@@ -56,7 +58,7 @@ public final class SearchSpace {
   public static SearchSpace defaults() {
     return new SearchSpace(
         List.of(
-            new LogUniform(LEARNING_RATE, 3e-4, 3e-2),
+            new LogUniform(LEARNING_RATE, 1e-4, 3e-2),
             new LogUniform(L2_EMBEDDING, 1e-2, 1.0),
             new LogUniform(L2_DENSE, 1e-4, 1e-1),
             new Choice(EMBEDDING_DIM, List.of(16, 32, 64)),
@@ -64,8 +66,29 @@ public final class SearchSpace {
             new Choice(BATCH_SIZE, List.of(128, 256, 512))));
   }
 
+  /** This space, also choosing whether trials train with the streaming features. */
+  public SearchSpace withStreamingFeatures() {
+    List<Param> more = new java.util.ArrayList<>(params);
+    more.removeIf(p -> p.name().equals(STREAMING_FEATURES));
+    more.add(new Choice(STREAMING_FEATURES, List.of(false, true)));
+    return new SearchSpace(more);
+  }
+
+  /** Whether this space chooses the streaming features. */
+  public boolean searchesStreamingFeatures() {
+    return params.stream().anyMatch(p -> p.name().equals(STREAMING_FEATURES));
+  }
+
   public List<Param> params() {
     return params;
+  }
+
+  /**
+   * The data a point trains on: {@code data} with the point's streaming-features choice, if any.
+   */
+  public static DataSpec data(DataSpec data, Map<String, Object> point) {
+    Object f = point.get(STREAMING_FEATURES);
+    return f == null ? data : data.withStreamingFeatures(Boolean.parseBoolean(f.toString()));
   }
 
   /** A uniformly random point. */
@@ -95,7 +118,10 @@ public final class SearchSpace {
     return p;
   }
 
-  /** {@code base} with the point's values; parameters the point lacks keep base's values. */
+  /**
+   * {@code base} with the point's values; parameters the point lacks keep base's values. The
+   * streaming-features choice is not a model setting: it picks the data ({@link #data}).
+   */
   public static ModelConfig apply(ModelConfig base, Map<String, Object> point) {
     ModelConfig.Builder b = base.toBuilder();
     if (point.containsKey(LEARNING_RATE)) {

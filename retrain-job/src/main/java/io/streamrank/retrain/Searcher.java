@@ -13,6 +13,25 @@ public interface Searcher {
    */
   List<Map<String, Object>> next(int n, List<TrialResult> history);
 
+  /** {@code then}, whose first proposal is replaced by {@code first}. */
+  static Searcher startingAt(Map<String, Object> first, Searcher then) {
+    return new Searcher() {
+      private boolean issued;
+
+      @Override
+      public List<Map<String, Object>> next(int n, List<TrialResult> history) {
+        if (issued || n == 0) {
+          return then.next(n, history);
+        }
+        issued = true;
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        out.add(first);
+        out.addAll(then.next(n - 1, history));
+        return out;
+      }
+    };
+  }
+
   /** The searcher a command-line name picks: grid, random or tpe. */
   static Searcher named(
       String name, SearchSpace space, Map<String, Object> defaults, int budget, long seed) {

@@ -53,6 +53,7 @@ public final class TrialRunner {
         bestRmse,
         best + 1,
         "completed",
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9,
+        0);
   }
 }

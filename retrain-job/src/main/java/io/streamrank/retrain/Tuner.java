@@ -8,10 +8,17 @@ import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -19,10 +26,16 @@ import java.util.function.Consumer;
  * successive halving, then train the best configuration to completion on train+validation and
  * evaluate it on the test slice, next to the library defaults on the same split.
  *
- * <p>Pruning ({@code asha}) is synchronous successive halving with reduction factor 3: every
- * configuration first gets a ninth of the epoch budget, the best third goes on with a third, and
- * the best third of those with the full budget; the rest are reported as pruned. Each rung is one
- * round of parallel trials.
+ * <p>Pruning uses successive halving with reduction factor 3 over three rungs: a ninth of the epoch
+ * budget, a third, the full budget. {@code sha} is synchronous: every configuration runs the first
+ * rung, the best third goes on, and the best third of those runs the full budget; each rung is one
+ * round of parallel trials. {@code asha} is asynchronous (Li et al., "A System for Massively
+ * Parallel Hyperparameter Tuning", 2020): whenever a task slot is free it promotes a configuration
+ * that ranks in the top third of the results its rung has so far (highest rung first), or else
+ * starts a new configuration on the first rung, so no slot waits for a rung to finish and a
+ * model-based searcher learns from every first-rung result. Once no new configuration is left and a
+ * rung can get no more results, its top third (rounded up) is promoted, as the synchronous variant
+ * would. Trials that went no further are reported as pruned.
  */
 public final class Tuner {
   static final int ETA = 3;
@@ -46,15 +59,32 @@ public final class Tuner {
     this.log = log;
   }
 
-  /** What a tuning run found. */
+  /**
+   * What a tuning run found.
+   *
+   * @param best the trial with the lowest validation RMSE
+   * @param defaultValidRmse the library defaults' validation RMSE on the same data
+   * @param defaultFeaturesValidRmse the defaults' with the streaming features on, when the space
+   *     chooses the features and the data has them off; NaN otherwise
+   * @param testRmse the best configuration's test RMSE after a refit on train+validation
+   * @param defaultTestRmse the defaults' test RMSE after the same refit
+   * @param trials every trial, in the order the tuner had their results
+   * @param model the refit model of the best configuration
+   * @param bestConfig its configuration
+   * @param bestData the data it trained on (with or without the streaming features)
+   * @param searchSeconds wall time of the search (trials only)
+   * @param wallSeconds wall time of the run, refits and the defaults' trial included
+   */
   public record Outcome(
       TrialResult best,
       double defaultValidRmse,
+      double defaultFeaturesValidRmse,
       double testRmse,
       double defaultTestRmse,
       List<TrialResult> trials,
       RankingModel model,
       ModelConfig bestConfig,
+      DataSpec bestData,
       double searchSeconds,
       double wallSeconds) {}
 
@@ -63,37 +93,50 @@ public final class Tuner {
    *
    * @param budget configurations to try
    * @param algo grid, random or tpe
-   * @param pruner none or asha
+   * @param pruner none, sha (synchronous successive halving) or asha (asynchronous)
    */
   public Outcome tune(DataSpec data, int budget, String algo, String pruner, long seed)
       throws Exception {
     if (budget <= 0) {
       throw new IllegalArgumentException("budget must be > 0, got " + budget);
     }
+    String prunerName = pruner.toLowerCase(Locale.ROOT);
+    if (!List.of("none", "sha", "asha").contains(prunerName)) {
+      throw new IllegalArgumentException(
+          "unknown pruner '" + pruner + "', expected none, sha or asha");
+    }
     long start = System.nanoTime();
-    Searcher searcher = Searcher.named(algo, space, SearchSpace.point(base), budget, seed);
+    // Fix the end of a topic slice once, so every trial and the refits read the same records.
+    data = data.pinned();
+    Map<String, Object> defaultPoint = defaultPoint(data);
+    Searcher searcher = Searcher.named(algo, space, defaultPoint, budget, seed);
+    if (!algo.equalsIgnoreCase("grid")) {
+      searcher = Searcher.startingAt(defaultPoint, searcher);
+    }
     List<TrialResult> trials =
-        switch (pruner.toLowerCase(Locale.ROOT)) {
-          case "none" -> unpruned(searcher, data, budget);
-          case "asha" -> halving(searcher, data, budget);
-          default ->
-              throw new IllegalArgumentException(
-                  "unknown pruner '" + pruner + "', expected none or asha");
+        switch (prunerName) {
+          case "none" -> unpruned(searcher, data, budget, start);
+          case "sha" -> halving(searcher, data, budget, start);
+          default -> new AsyncHalving(searcher, data, budget, start).run();
         };
     double searchSeconds = (System.nanoTime() - start) / 1e9;
     TrialResult best =
         trials.stream()
-            .filter(t -> t.status().equals("completed") && Double.isFinite(t.bestValidRmse()))
+            .filter(t -> Double.isFinite(t.bestValidRmse()))
             .min(Comparator.comparingDouble(TrialResult::bestValidRmse))
-            .orElseThrow(() -> new IllegalStateException("no trial completed"));
-    TrialResult defaults =
-        executor
-            .run(
-                List.of(new TrialSpec("defaults", SearchSpace.point(base), base.epochs())),
-                data,
-                base)
-            .get(0);
-    DataSpec.Loaded loaded = data.load();
+            .orElseThrow(() -> new IllegalStateException("no trial reached a finite RMSE"));
+    List<TrialSpec> defaultSpecs = new ArrayList<>();
+    defaultSpecs.add(new TrialSpec("defaults", defaultPoint, base.epochs()));
+    boolean compareFeatures = space.searchesStreamingFeatures() && !data.streamingFeatures();
+    if (compareFeatures) {
+      Map<String, Object> withFeatures = new LinkedHashMap<>(defaultPoint);
+      withFeatures.put(SearchSpace.STREAMING_FEATURES, true);
+      defaultSpecs.add(new TrialSpec("defaults-features", withFeatures, base.epochs()));
+    }
+    List<TrialResult> defaultRuns = executor.run(defaultSpecs, data, base);
+    TrialResult defaults = defaultRuns.get(0);
+    DataSpec bestData = SearchSpace.data(data, best.point());
+    DataSpec.Loaded loaded = bestData.load();
     ModelConfig bestConfig =
         SearchSpace.apply(base, best.point()).toBuilder()
             .epochs(best.bestEpoch())
@@ -101,15 +144,16 @@ public final class Tuner {
             .build();
     RankingModel model = refit(loaded, bestConfig);
     double testRmse = testRmse(model, loaded);
+    DataSpec.Loaded defaultLoaded = data.load();
     double defaultTestRmse =
         testRmse(
             refit(
-                loaded,
+                defaultLoaded,
                 base.toBuilder()
                     .epochs(defaults.bestEpoch())
-                    .numFeatures(loaded.numFeatures())
+                    .numFeatures(defaultLoaded.numFeatures())
                     .build()),
-            loaded);
+            defaultLoaded);
     log.accept(
         String.format(
             "best %s: valid RMSE %.4f (defaults %.4f), test RMSE after refit %.4f (defaults %.4f)",
@@ -117,11 +161,13 @@ public final class Tuner {
     return new Outcome(
         best,
         defaults.bestValidRmse(),
+        compareFeatures ? defaultRuns.get(1).bestValidRmse() : Double.NaN,
         testRmse,
         defaultTestRmse,
         trials,
         model,
         bestConfig,
+        bestData,
         searchSeconds,
         (System.nanoTime() - start) / 1e9);
   }
@@ -154,7 +200,31 @@ public final class Tuner {
     return Metrics.rmse(predicted, actual, actual.length);
   }
 
-  private List<TrialResult> unpruned(Searcher searcher, DataSpec data, int budget)
+  /** The library defaults as a point, with the data's features choice when the space has one. */
+  private Map<String, Object> defaultPoint(DataSpec data) {
+    Map<String, Object> p = SearchSpace.point(base);
+    if (space.searchesStreamingFeatures()) {
+      p.put(SearchSpace.STREAMING_FEATURES, data.streamingFeatures());
+    }
+    return p;
+  }
+
+  private static double since(long start) {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static List<TrialResult> stamped(List<TrialResult> results, long start) {
+    double at = since(start);
+    return results.stream().map(r -> r.finishedAt(at)).toList();
+  }
+
+  private int[] rungBudgets() {
+    return new int[] {
+      Math.max(1, base.epochs() / (ETA * ETA)), Math.max(1, base.epochs() / ETA), base.epochs()
+    };
+  }
+
+  private List<TrialResult> unpruned(Searcher searcher, DataSpec data, int budget, long start)
       throws Exception {
     List<TrialResult> done = new ArrayList<>();
     int round = 0;
@@ -164,7 +234,7 @@ public final class Tuner {
       for (Map<String, Object> p : searcher.next(n, done)) {
         specs.add(new TrialSpec("t" + (done.size() + specs.size()), p, base.epochs()));
       }
-      List<TrialResult> results = executor.run(specs, data, base);
+      List<TrialResult> results = stamped(executor.run(specs, data, base), start);
       done.addAll(results);
       round++;
       log.accept(progress(round, done));
@@ -172,17 +242,12 @@ public final class Tuner {
     return done;
   }
 
-  private List<TrialResult> halving(Searcher searcher, DataSpec data, int budget) throws Exception {
-    List<Map<String, Object>> points = new ArrayList<>();
-    List<TrialResult> seen = new ArrayList<>();
-    // Propose in parallel-sized batches so a model-based searcher still learns between batches
-    // from the first rung's results.
-    while (points.size() < budget) {
-      points.addAll(searcher.next(Math.min(budget - points.size(), budget), seen));
-    }
-    int[] budgets = {
-      Math.max(1, base.epochs() / (ETA * ETA)), Math.max(1, base.epochs() / ETA), base.epochs()
-    };
+  private List<TrialResult> halving(Searcher searcher, DataSpec data, int budget, long start)
+      throws Exception {
+    // Every point is proposed before the first rung runs: a model-based searcher has no results
+    // to learn from yet (the asynchronous variant does).
+    List<Map<String, Object>> points = new ArrayList<>(searcher.next(budget, List.of()));
+    int[] budgets = rungBudgets();
     List<TrialResult> all = new ArrayList<>();
     List<Integer> alive = new ArrayList<>();
     for (int i = 0; i < points.size(); i++) {
@@ -193,7 +258,7 @@ public final class Tuner {
       for (int i : alive) {
         specs.add(new TrialSpec("t" + i + "-r" + rung, points.get(i), budgets[rung]));
       }
-      List<TrialResult> results = executor.run(specs, data, base);
+      List<TrialResult> results = stamped(executor.run(specs, data, base), start);
       boolean last = rung == budgets.length - 1;
       List<Integer> order = new ArrayList<>(alive);
       order.sort(Comparator.comparingDouble(i -> results.get(alive.indexOf(i)).bestValidRmse()));
@@ -212,6 +277,190 @@ public final class Tuner {
       alive.addAll(next);
     }
     return all;
+  }
+
+  /**
+   * Asynchronous successive halving: one worker per task slot asks for the next trial as soon as
+   * its last one finished; every decision is taken under one lock.
+   */
+  private final class AsyncHalving {
+    private final Searcher searcher;
+    private final DataSpec data;
+    private final int budget;
+    private final long start;
+    private final int[] budgets = rungBudgets();
+    private final List<Map<String, Object>> points = new ArrayList<>();
+
+    /** Per rung: the configurations with a result there and their validation RMSE. */
+    private final List<Map<Integer, Double>> rungs = new ArrayList<>();
+
+    /** Per rung: the configurations promoted from it. */
+    private final List<Set<Integer>> promoted = new ArrayList<>();
+
+    private final int[] running;
+    private final List<Done> finished = new ArrayList<>();
+    private final List<TrialResult> firstRung = new ArrayList<>();
+
+    /** Configurations whose last trial stopped early: a longer budget would repeat its curve. */
+    private final Set<Integer> converged = new HashSet<>();
+
+    private Exception failure;
+
+    AsyncHalving(Searcher searcher, DataSpec data, int budget, long start) {
+      this.searcher = searcher;
+      this.data = data;
+      this.budget = budget;
+      this.start = start;
+      for (int k = 0; k < budgets.length; k++) {
+        rungs.add(new LinkedHashMap<>());
+        promoted.add(new HashSet<>());
+      }
+      running = new int[budgets.length];
+    }
+
+    List<TrialResult> run() throws Exception {
+      int workers = executor.parallelism();
+      ExecutorService pool = Executors.newFixedThreadPool(workers);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+          done.add(
+              pool.submit(
+                  () -> {
+                    work();
+                    return null;
+                  }));
+        }
+        for (Future<?> f : done) {
+          f.get();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      synchronized (this) {
+        if (failure != null) {
+          throw failure;
+        }
+        return finished.stream().map(this::withFinalStatus).toList();
+      }
+    }
+
+    private void work() throws InterruptedException {
+      while (true) {
+        Job job;
+        synchronized (this) {
+          while ((job = next()) == null && failure == null && busy()) {
+            wait();
+          }
+          if (job == null || failure != null) {
+            notifyAll();
+            return;
+          }
+        }
+        try {
+          TrialResult r = executor.run(List.of(job.spec), data, base).get(0);
+          record(job, r);
+        } catch (Exception e) {
+          synchronized (this) {
+            failure = e;
+            notifyAll();
+          }
+          return;
+        }
+      }
+    }
+
+    private record Job(int config, int rung, TrialSpec spec) {}
+
+    private record Done(Job job, TrialResult result) {}
+
+    private boolean busy() {
+      return Arrays.stream(running).sum() > 0;
+    }
+
+    /** The next trial: a promotion (highest rung first), else a new configuration, else none. */
+    private Job next() {
+      boolean[] closed = closedRungs();
+      for (int k = budgets.length - 2; k >= 0; k--) {
+        Map<Integer, Double> rung = rungs.get(k);
+        int quota = closed[k] ? (int) Math.ceil(rung.size() / (double) ETA) : rung.size() / ETA;
+        List<Integer> top =
+            rung.entrySet().stream()
+                .sorted(Map.Entry.comparingByValue())
+                .limit(quota)
+                .map(Map.Entry::getKey)
+                .toList();
+        for (int c : top) {
+          // A converged configuration takes its place in the top third but is not run again.
+          if (promoted.get(k).add(c) && !converged.contains(c)) {
+            return start(c, k + 1);
+          }
+        }
+      }
+      if (points.size() < budget) {
+        points.add(searcher.next(1, firstRung).get(0));
+        return start(points.size() - 1, 0);
+      }
+      return null;
+    }
+
+    /** Rungs that can get no more results: no new configurations, nothing running below. */
+    private boolean[] closedRungs() {
+      boolean[] closed = new boolean[budgets.length];
+      boolean below = points.size() >= budget;
+      for (int k = 0; k < budgets.length; k++) {
+        below =
+            below
+                && running[k] == 0
+                && (k == 0
+                    || promoted.get(k - 1).size()
+                        >= Math.ceil(rungs.get(k - 1).size() / (double) ETA));
+        closed[k] = below;
+      }
+      return closed;
+    }
+
+    private Job start(int config, int rung) {
+      running[rung]++;
+      return new Job(
+          config,
+          rung,
+          new TrialSpec("t" + config + "-r" + rung, points.get(config), budgets[rung]));
+    }
+
+    private synchronized void record(Job job, TrialResult result) {
+      TrialResult r = result.finishedAt(since(start));
+      running[job.rung]--;
+      rungs.get(job.rung).put(job.config, r.bestValidRmse());
+      if (r.curve().size() < r.budget()) {
+        converged.add(job.config);
+      }
+      finished.add(new Done(job, r));
+      if (job.rung == 0) {
+        firstRung.add(r);
+      }
+      log.accept(
+          String.format(
+              "%s (%d epochs): valid RMSE %.4f at %.1f s; best so far %.4f",
+              r.id(),
+              r.budget(),
+              r.bestValidRmse(),
+              r.finishedSeconds(),
+              finished.stream()
+                  .mapToDouble(d -> d.result.bestValidRmse())
+                  .filter(Double::isFinite)
+                  .min()
+                  .orElse(Double.NaN)));
+      notifyAll();
+    }
+
+    private TrialResult withFinalStatus(Done d) {
+      if (d.job.rung == budgets.length - 1 || d.result.curve().size() < d.result.budget()) {
+        return d.result.withStatus("completed");
+      }
+      boolean on = promoted.get(d.job.rung).contains(d.job.config);
+      return d.result.withStatus(on ? "promoted" : "pruned");
+    }
   }
 
   private static String progress(int round, List<TrialResult> done) {

@@ -33,6 +33,9 @@ public final class TuningReport {
     m.put("test_rmse", o.testRmse());
     m.put("default_valid_rmse", o.defaultValidRmse());
     m.put("default_test_rmse", o.defaultTestRmse());
+    if (Double.isFinite(o.defaultFeaturesValidRmse())) {
+      m.put("default_features_valid_rmse", o.defaultFeaturesValidRmse());
+    }
     m.put(
         "valid_improvement_over_defaults",
         (o.defaultValidRmse() - o.best().bestValidRmse()) / o.defaultValidRmse());
@@ -41,9 +44,33 @@ public final class TuningReport {
     m.put("pruner", pruner);
     m.put("data", data);
     m.put("trials", o.trials());
+    m.put("progress", progress(o.trials()));
     m.put("search_seconds", o.searchSeconds());
     m.put("wall_seconds", o.wallSeconds());
     return m;
+  }
+
+  /**
+   * The best validation RMSE found so far after each trial, in the order the tuner had them: {@code
+   * seconds} after the search started, {@code best_valid_rmse}.
+   */
+  static List<Map<String, Double>> progress(List<TrialResult> trials) {
+    List<TrialResult> byTime =
+        trials.stream()
+            .sorted(java.util.Comparator.comparingDouble(TrialResult::finishedSeconds))
+            .toList();
+    List<Map<String, Double>> out = new java.util.ArrayList<>();
+    double best = Double.POSITIVE_INFINITY;
+    for (TrialResult t : byTime) {
+      if (Double.isFinite(t.bestValidRmse())) {
+        best = Math.min(best, t.bestValidRmse());
+      }
+      Map<String, Double> p = new LinkedHashMap<>();
+      p.put("seconds", t.finishedSeconds());
+      p.put("best_valid_rmse", best);
+      out.add(p);
+    }
+    return out;
   }
 
   /** Writes {@code tuning.json} and {@code learning_curves.svg} into {@code dir}. */

@@ -29,7 +29,7 @@ class TunerTest {
   void successiveHalvingPrunesTwoThirdsPerRungAndWritesTheReport(@TempDir Path out)
       throws Exception {
     List<String> log = new java.util.ArrayList<>();
-    Tuner.Outcome o = tuner(log).tune(DATA, 6, "random", "asha", 7);
+    Tuner.Outcome o = tuner(log).tune(DATA, 6, "random", "sha", 7);
     // 6 at 1 epoch, the best 2 at 3 epochs, the best 1 at 9.
     assertThat(o.trials()).hasSize(9);
     assertThat(o.trials().stream().filter(t -> t.status().equals("pruned"))).hasSize(5);
@@ -39,7 +39,7 @@ class TunerTest {
     assertThat(o.best().bestValidRmse()).isFinite();
     assertThat(o.testRmse()).isFinite();
     assertThat(o.defaultValidRmse()).isFinite();
-    TuningReport.write(out, TuningReport.toMap(o, DATA, 6, "random", "asha"), o);
+    TuningReport.write(out, TuningReport.toMap(o, DATA, 6, "random", "sha"), o);
     JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("tuning.json")));
     for (String key :
         List.of(
@@ -57,6 +57,41 @@ class TunerTest {
     String svg = Files.readString(out.resolve("learning_curves.svg"));
     assertThat(svg).startsWith("<svg").contains("<polyline").contains(o.best().id());
     assertThat(log).anyMatch(l -> l.startsWith("rung 2"));
+  }
+
+  @Test
+  void asynchronousHalvingStartsEveryConfigurationAndPromotesOnlyFromTheTopOfARung()
+      throws Exception {
+    List<String> log = new java.util.ArrayList<>();
+    Tuner.Outcome o;
+    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(2)) {
+      o =
+          new Tuner(executor, SearchSpace.defaults().withStreamingFeatures(), BASE, log::add)
+              .tune(DATA, 6, "tpe", "asha", 7);
+    }
+    List<TrialResult> t = o.trials();
+    assertThat(t.stream().filter(r -> r.budget() == 1)).hasSize(6);
+    // Every promotion shows up as a result on the next rung, of the same configuration.
+    for (TrialResult r : t) {
+      if (r.status().equals("promoted")) {
+        int cut = r.id().indexOf("-r");
+        String next =
+            r.id().substring(0, cut) + "-r" + (Integer.parseInt(r.id().substring(cut + 2)) + 1);
+        assertThat(t).extracting(TrialResult::id).contains(next);
+      }
+    }
+    assertThat(t.stream().filter(r -> r.status().equals("completed")))
+        .hasSize(1)
+        .allSatisfy(r -> assertThat(r.budget()).isEqualTo(9));
+    // Two of six on the first rung go on (the top third once the rung is closed), one of two on.
+    assertThat(t.stream().filter(r -> r.budget() == 3)).hasSize(2);
+    assertThat(t).extracting(TrialResult::finishedSeconds).isSorted();
+    assertThat(o.best().bestValidRmse())
+        .isEqualTo(t.stream().mapToDouble(TrialResult::bestValidRmse).min().orElseThrow());
+    // The features were searched with the data's features off: the defaults ran both ways.
+    assertThat(o.defaultFeaturesValidRmse()).isFinite();
+    assertThat(o.bestData().streamingFeatures())
+        .isEqualTo(o.best().point().get(SearchSpace.STREAMING_FEATURES));
   }
 
   @Test
