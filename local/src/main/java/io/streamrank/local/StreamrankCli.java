@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
       StreamrankCli.DemoCommand.class,
       TrainCommand.class,
       TuneCommand.class,
+      EvaluateCommand.class,
       StreamrankCli.ReplayCommand.class,
       PublishCommands.Publish.class,
       PublishCommands.Rollback.class,
