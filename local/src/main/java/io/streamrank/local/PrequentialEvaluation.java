@@ -36,6 +36,7 @@ import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * {@code ./streamrank evaluate --prequential}: replays a data set in time order through the real
@@ -229,6 +230,17 @@ public final class PrequentialEvaluation {
         Thread reader = new Thread(collector, "streamrank-output-collector");
         reader.setDaemon(true);
         reader.start();
+        // The ratings topic holds the past, as in production: the job's feature state starts
+        // from the same history the initial model's features were computed from.
+        List<Rating> history = new ArrayList<>(split.train());
+        history.addAll(split.valid());
+        replay.sendHistory(history, "past-");
+        awaitConsumed(
+            kafka.bootstrapServers(),
+            conf.get(ScoringOptions.GROUP_ID) + "-ratings",
+            topics.ratings().name(),
+            history.size(),
+            s.drainTimeout());
         replay.replay(live, s.rate(), "ev-");
         long deadline = System.nanoTime() + s.drainTimeout().toNanos();
         while (collector.predictions() < live.size() && System.nanoTime() < deadline) {
@@ -268,6 +280,38 @@ public final class PrequentialEvaluation {
                 ? 0
                 : worker.outcomes().stream().filter(RetrainService.Outcome::promoted).count(),
             (System.nanoTime() - start) / 1e9);
+      }
+    }
+  }
+
+  /**
+   * Waits until the job has committed offsets (on a checkpoint) past {@code records} records of
+   * {@code topic}: everything sent before has been read.
+   */
+  private static void awaitConsumed(
+      String servers, String group, String topic, long records, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+      while (true) {
+        long committed = 0;
+        for (var e :
+            admin
+                .listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get()
+                .entrySet()) {
+          if (e.getKey().topic().equals(topic) && e.getValue() != null) {
+            committed += e.getValue().offset();
+          }
+        }
+        if (committed >= records) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "the job read " + committed + " of " + records + " history ratings in " + timeout);
+        }
+        Thread.sleep(200);
       }
     }
   }
