@@ -288,7 +288,7 @@ public final class PrequentialEvaluation {
    * Waits until the job has committed offsets (on a checkpoint) past {@code records} records of
    * {@code topic}: everything sent before has been read.
    */
-  private static void awaitConsumed(
+  static void awaitConsumed(
       String servers, String group, String topic, long records, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
