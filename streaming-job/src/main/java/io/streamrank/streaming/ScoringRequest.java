@@ -37,13 +37,6 @@ public final class ScoringRequest {
     return new ScoringRequest(event);
   }
 
-  /** A request with the given feature values. */
-  public static ScoringRequest of(Event event, float[] features) {
-    ScoringRequest r = new ScoringRequest(event);
-    r.features = features.clone();
-    return r;
-  }
-
   @Override
   public String toString() {
     return "ScoringRequest[" + event + ", features " + java.util.Arrays.toString(features) + "]";

@@ -35,10 +35,4 @@ public record FeatureSettings(
       throw new IllegalArgumentException("feature idle timeout must be > 0, got " + idleTimeout);
     }
   }
-
-  /** The default definition with the given bounds. */
-  public static FeatureSettings of(Duration stateTtl, Duration maxOutOfOrderness) {
-    return new FeatureSettings(
-        StreamingFeatures.DEFAULT, stateTtl, maxOutOfOrderness, Duration.ofMinutes(1));
-  }
 }
