@@ -134,6 +134,34 @@ public final class ReplayProducer implements AutoCloseable {
     sent.incrementAndGet();
   }
 
+  /**
+   * Sends ratings to {@code ratings} alone, without events: the labels of the past, which a job
+   * reading the topic from the start folds into its feature state before the live stream begins.
+   *
+   * @param ratings in timestamp order
+   * @param idPrefix prefix of their event ids ({@link #eventId})
+   */
+  public void sendHistory(List<Rating> ratings, String idPrefix) {
+    for (int i = 0; i < ratings.size(); i++) {
+      Rating r = ratings.get(i);
+      send(
+          topics.ratings().name(),
+          Long.toString(r.userId()),
+          topics
+              .ratings()
+              .codec()
+              .encode(
+                  RatingEvent.newBuilder()
+                      .setEventId(eventId(idPrefix, i))
+                      .setUserId(r.userId())
+                      .setMovieId(r.movieId())
+                      .setTimestamp(r.timestamp() * 1000)
+                      .setRating(r.rating())
+                      .build()));
+    }
+    flush();
+  }
+
   private void send(String topic, String key, byte[] value) {
     producer.send(
         new ProducerRecord<>(topic, key, value),

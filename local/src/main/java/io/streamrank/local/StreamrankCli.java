@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
       TrainCommand.class,
       TuneCommand.class,
       RetrainCommand.class,
+      EvaluateCommand.class,
       StreamrankCli.ReplayCommand.class,
       PublishCommands.Publish.class,
       PublishCommands.Rollback.class,

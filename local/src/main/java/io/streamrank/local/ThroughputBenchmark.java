@@ -3,16 +3,19 @@ package io.streamrank.local;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamrank.model.ModelConfig;
+import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.onnx.OnnxScorer;
 import io.streamrank.model.onnx.ScorerOptions;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.schemas.Event;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.Prediction;
+import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.GateRows;
 import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.ModelProvider;
+import io.streamrank.streaming.RegistryModelProvider;
 import io.streamrank.streaming.ScoringModel;
 import io.streamrank.streaming.ScoringOptions;
 import java.io.PrintStream;
@@ -43,7 +46,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * when every prediction arrives within the drain allowance after the producer stops. Latency is
  * from the event's creation in the producer to the prediction's arrival at a consumer. Variants:
  * the scoring pipeline, the same pipeline with an identity model (no ONNX Runtime), per-event
- * scoring (batch size 1), and raw ONNX Runtime batch throughput in this JVM.
+ * scoring (batch size 1), and raw ONNX Runtime batch throughput in this JVM; then, each event
+ * followed by its rating, the pipeline without and with the streaming feature state (a feature
+ * model), compared on rate and on CPU time per event.
  */
 public final class ThroughputBenchmark {
   /**
@@ -66,9 +71,18 @@ public final class ThroughputBenchmark {
       Duration drain,
       int warmUpSeconds) {}
 
-  /** One variant's ramp: per offered rate, achieved rate and latency percentiles. */
+  /**
+   * One variant's ramp: per offered rate, achieved rate, latency percentiles, and the CPU time this
+   * process (broker, Flink, producer and consumer together) spent per prediction during the step.
+   */
   public record Step(
-      int offered, double achieved, boolean sustained, long p50, long p99, long received) {}
+      int offered,
+      double achieved,
+      boolean sustained,
+      long p50,
+      long p99,
+      long received,
+      double cpuMicrosPerEvent) {}
 
   private final PrintStream out;
 
@@ -106,6 +120,10 @@ public final class ThroughputBenchmark {
       variants.put("scoring", ramp(kafka, "scoring", model.provider(), s, s.batchSize()));
       variants.put("identity", ramp(kafka, "identity", identity(), s, s.batchSize()));
       variants.put("per_event", ramp(kafka, "per-event", model.provider(), s, 1));
+      // Feature state side by side: both variants also get a rating per event.
+      variants.put(
+          "scoring_with_ratings", ramp(kafka, "with-ratings", model.provider(), s, s.batchSize()));
+      variants.put("features", ramp(kafka, "features", featureModel(fixture), s, s.batchSize()));
     }
     Map<String, Object> best = new LinkedHashMap<>();
     for (var e : variants.entrySet()) {
@@ -123,6 +141,13 @@ public final class ThroughputBenchmark {
     ratios.put(
         "scoring_p99_over_identity_p99_at_common_rate",
         p99Ratio(variants.get("scoring"), variants.get("identity")));
+    double withRatings = sustainable(variants.get("scoring_with_ratings"));
+    double features = sustainable(variants.get("features"));
+    ratios.put(
+        "features_over_scoring_with_ratings_rate", withRatings > 0 ? features / withRatings : 0);
+    ratios.put(
+        "features_over_scoring_with_ratings_cpu_per_event",
+        cpuRatio(variants.get("features"), variants.get("scoring_with_ratings")));
     report.put("ratios", ratios);
     out.println("sustainable rate (events/s): " + best);
     out.println("ratios: " + ratios);
@@ -132,6 +157,8 @@ public final class ThroughputBenchmark {
   private List<Step> ramp(
       EmbeddedKafka kafka, String name, ModelProvider provider, Settings s, int batchSize)
       throws Exception {
+    boolean features = name.equals("features");
+    boolean ratings = features || name.equals("with-ratings");
     Topics topics = Topics.withPrefix(name + ".");
     kafka.createTopics(topics, s.parallelism());
     Configuration conf = new Configuration();
@@ -141,13 +168,14 @@ public final class ThroughputBenchmark {
     conf.set(ScoringOptions.BATCH_SIZE, batchSize);
     conf.set(ScoringOptions.FLUSH_INTERVAL, Duration.ofMillis(s.flushMs()));
     conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+    conf.set(ScoringOptions.FEATURES_ENABLED, features);
     StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
     env.getConfig().enableObjectReuse();
     KafkaScoringJob.configure(env, conf);
     KafkaScoringJob.create(conf, provider).build(env);
     JobClient job = env.executeAsync("bench " + name);
     List<Step> steps = new ArrayList<>();
-    try (Probe probe = new Probe(kafka.bootstrapServers(), topics)) {
+    try (Probe probe = new Probe(kafka.bootstrapServers(), topics, ratings)) {
       Thread reader = new Thread(probe, "bench-probe-" + name);
       reader.setDaemon(true);
       reader.start();
@@ -159,11 +187,13 @@ public final class ThroughputBenchmark {
       probe.awaitAll(Duration.ofSeconds(120));
       for (int rate : s.rates()) {
         probe.reset();
+        long cpuStart = processCpuNanos();
         long start = System.nanoTime();
         probe.offer(rate, s.stepSeconds(), "r" + rate + "-");
         double offerSeconds = (System.nanoTime() - start) / 1e9;
         boolean drained = probe.awaitAll(s.drain());
         double seconds = (probe.lastArrivalNanos() - start) / 1e9;
+        double cpuMicros = (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, probe.received());
         Step step =
             new Step(
                 rate,
@@ -171,15 +201,18 @@ public final class ThroughputBenchmark {
                 drained && offerSeconds < s.stepSeconds() * 1.1,
                 probe.latencyQuantile(0.5),
                 probe.latencyQuantile(0.99),
-                probe.received());
+                probe.received(),
+                cpuMicros);
         steps.add(step);
         out.printf(
-            "%-9s offered %,7d ev/s: achieved %,9.0f ev/s, p50 %4d ms, p99 %5d ms, %s%n",
+            "%-12s offered %,7d ev/s: achieved %,9.0f ev/s, p50 %4d ms, p99 %5d ms, %5.0f µs CPU"
+                + " per event, %s%n",
             name,
             rate,
             step.achieved(),
             step.p50(),
             step.p99(),
+            step.cpuMicrosPerEvent(),
             step.sustained() ? "sustained" : "NOT sustained");
         if (!step.sustained()) {
           probe.awaitAll(Duration.ofSeconds(30)); // let the backlog clear before leaving
@@ -194,6 +227,52 @@ public final class ThroughputBenchmark {
 
   private static double sustainable(List<Step> steps) {
     return steps.stream().filter(Step::sustained).mapToDouble(Step::offered).max().orElse(0);
+  }
+
+  /** CPU per event of {@code a} over {@code b}'s at the highest rate both sustained. */
+  private static double cpuRatio(List<Step> a, List<Step> b) {
+    for (int i = a.size() - 1; i >= 0; i--) {
+      for (Step other : b) {
+        if (a.get(i).sustained() && other.sustained() && other.offered() == a.get(i).offered()) {
+          return a.get(i).cpuMicrosPerEvent() / other.cpuMicrosPerEvent();
+        }
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /**
+   * The fixture's model with the streaming features, trained on the same rows (features point in
+   * time) and published beside it.
+   */
+  private static ModelProvider featureModel(InitialModel.Fixture fixture) throws Exception {
+    StreamingFeatures def = StreamingFeatures.DEFAULT;
+    var split = fixture.split();
+    List<io.streamrank.datasets.Rating> history = new ArrayList<>(split.train());
+    history.addAll(split.valid());
+    float[][] trainF = def.pointInTime(history, split.train());
+    float[][] validF = def.pointInTime(history, split.valid());
+    ModelConfig cfg = fixture.config().toBuilder().numFeatures(StreamingFeatures.COUNT).build();
+    var model =
+        new io.streamrank.model.Trainer()
+            .train(
+                split.train(),
+                trainF,
+                split.valid(),
+                validF,
+                cfg,
+                io.streamrank.model.TrainingListener.NONE);
+    String registry = fixture.registry().toUri().toString();
+    io.streamrank.model.registry.Bundles.exportAndPublish(
+        new ModelRegistry(registry), model, "features", null, split.valid(), validF, Map.of(), def);
+    return new RegistryModelProvider(
+        registry, "features", io.streamrank.model.onnx.Device.CPU, 1, def);
   }
 
   private static double p99Ratio(List<Step> a, List<Step> b) {
@@ -295,6 +374,7 @@ public final class ThroughputBenchmark {
   /** Open-loop producer and arrival-time consumer for one variant's topics. */
   private static final class Probe implements Runnable, AutoCloseable {
     private final Topics topics;
+    private final boolean ratings;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Long> created = new java.util.concurrent.ConcurrentHashMap<>();
@@ -305,8 +385,13 @@ public final class ThroughputBenchmark {
     private long lastArrival;
     private volatile boolean running = true;
 
-    Probe(String servers, Topics topics) {
+    /**
+     * @param ratings also send a rating for each event, as the live stream does (the feature state
+     *     and the monitors consume them)
+     */
+    Probe(String servers, Topics topics, boolean ratings) {
       this.topics = topics;
+      this.ratings = ratings;
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
       p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
@@ -351,6 +436,23 @@ public final class ThroughputBenchmark {
                 topics.events().name(),
                 Long.toString(user).getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 topics.events().codec().encode(e)));
+        if (ratings) {
+          producer.send(
+              new ProducerRecord<>(
+                  topics.ratings().name(),
+                  Long.toString(user).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                  topics
+                      .ratings()
+                      .codec()
+                      .encode(
+                          RatingEvent.newBuilder()
+                              .setEventId(id)
+                              .setUserId(user)
+                              .setMovieId(e.getMovieId())
+                              .setTimestamp(e.getTimestamp())
+                              .setRating(1 + i % 5)
+                              .build())));
+        }
       }
       producer.flush();
     }

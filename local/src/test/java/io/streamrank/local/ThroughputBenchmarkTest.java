@@ -21,13 +21,15 @@ class ThroughputBenchmarkTest {
     assertThat(report).containsKeys("conditions", "raw_onnx_rows_per_second", "variants", "ratios");
     assertThat((double) report.get("raw_onnx_rows_per_second")).isPositive();
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
-    assertThat(variants).containsOnlyKeys("scoring", "identity", "per_event");
+    assertThat(variants)
+        .containsOnlyKeys("scoring", "identity", "per_event", "scoring_with_ratings", "features");
     assertThat(variants.values())
         .allSatisfy(
             steps -> {
               assertThat(steps).hasSize(1);
               assertThat(steps.get(0).received()).isEqualTo(500);
               assertThat(steps.get(0).p99()).isGreaterThanOrEqualTo(steps.get(0).p50());
+              assertThat(steps.get(0).cpuMicrosPerEvent()).isPositive();
             });
   }
 }

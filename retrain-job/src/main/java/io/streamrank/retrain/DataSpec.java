@@ -142,19 +142,25 @@ public record DataSpec(
     if (ratingsTopic != null) {
       return TopicWindowReader.read(ratingsTopic, windowStart, windowEnd).ratings();
     }
-    List<Rating> all =
-        movieLensDir != null
-            ? MovieLens.load(Path.of(movieLensDir)).ratings()
-            : new SyntheticGenerator(
-                    SyntheticGenerator.Options.defaults()
-                        .withRatings(syntheticRatings)
-                        .withScenario(DriftScenario.parse(scenario))
-                        .withSeed(seed))
-                .generate()
-                .ratings();
-    return all.stream()
+    return allRatings().stream()
         .filter(r -> r.timestamp() >= windowStart && r.timestamp() <= windowEnd)
         .toList();
+  }
+
+  /** Every rating of the source up to the window's end (a topic: every rating of its slice). */
+  private List<Rating> allRatings() {
+    if (ratingsTopic != null) {
+      return TopicWindowReader.read(ratingsTopic, Long.MIN_VALUE, windowEnd).ratings();
+    }
+    return movieLensDir != null
+        ? MovieLens.load(Path.of(movieLensDir)).ratings()
+        : new SyntheticGenerator(
+                SyntheticGenerator.Options.defaults()
+                    .withRatings(syntheticRatings)
+                    .withScenario(DriftScenario.parse(scenario))
+                    .withSeed(seed))
+            .generate()
+            .ratings();
   }
 
   /**
@@ -174,13 +180,16 @@ public record DataSpec(
           if (!spec.streamingFeatures) {
             return new Loaded(split, null, null, null);
           }
-          // Point in time over the whole window: a row sees only strictly earlier ratings.
+          // Point in time over everything up to the window's end, as the stream's feature state
+          // holds it (not just the window): a row sees only strictly earlier ratings.
+          List<Rating> history =
+              spec.allRatings().stream().filter(x -> x.timestamp() <= spec.windowEnd).toList();
           StreamingFeatures f = StreamingFeatures.DEFAULT;
           return new Loaded(
               split,
-              f.pointInTime(r, split.train()),
-              f.pointInTime(r, split.valid()),
-              f.pointInTime(r, split.test()));
+              f.pointInTime(history, split.train()),
+              f.pointInTime(history, split.valid()),
+              f.pointInTime(history, split.test()));
         });
   }
 

@@ -1,5 +1,6 @@
 package io.streamrank.streaming;
 
+import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.schemas.Event;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.MonitorReport;
@@ -25,7 +26,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Scores events in micro-batches and hot-swaps model versions announced on the second input.
+ * Scores events in micro-batches and hot-swaps model versions announced on the second input. Each
+ * request carries its streaming features (none when the job runs without them), which go to the
+ * model with the ids.
  *
  * <p>Batching: a batch goes to the model when it is full or when its oldest event has waited the
  * flush interval. The buffer is emptied before every checkpoint barrier and at end of input, so it
@@ -40,7 +43,8 @@ import org.apache.flink.util.OutputTag;
  * kept in broadcast state, so a restored job reloads and re-verifies the same version.
  */
 public final class BatchScoringOperator extends AbstractStreamOperator<Prediction>
-    implements TwoInputStreamOperator<Event, ModelUpdate, Prediction>, ProcessingTimeCallback {
+    implements TwoInputStreamOperator<ScoringRequest, ModelUpdate, Prediction>,
+        ProcessingTimeCallback {
   private static final long serialVersionUID = 1L;
 
   /** Swap and rejection reports. */
@@ -67,6 +71,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   private transient long[] ingestTimes;
   private transient long[] users;
   private transient long[] movies;
+  private transient float[] features;
   private transient float[] scores;
   private transient int size;
   private transient boolean flushTimerSet;
@@ -119,6 +124,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     ingestTimes = new long[batchSize];
     users = new long[batchSize];
     movies = new long[batchSize];
+    features = new float[batchSize * StreamingFeatures.COUNT];
     scores = new float[batchSize];
     queued = new ArrayDeque<>();
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -151,11 +157,14 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   }
 
   @Override
-  public void processElement1(StreamRecord<Event> element) throws Exception {
+  public void processElement1(StreamRecord<ScoringRequest> element) throws Exception {
     if (loading != null && loading.isDone()) {
       completeLoad();
     }
-    Event e = element.getValue();
+    ScoringRequest request = element.getValue();
+    Event e = request.event;
+    float[] f = request.features;
+    System.arraycopy(f, 0, features, size * f.length, f.length);
     pending[size] = e;
     ingestTimes[size] = getProcessingTimeService().getCurrentProcessingTime();
     users[size] = e.getUserId();
@@ -392,7 +401,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     }
     int n = size;
     long started = System.nanoTime();
-    model.score(users, movies, n, scores);
+    model.score(users, movies, features, n, scores);
     batchLatency.update((System.nanoTime() - started) / 1000);
     batchSizes.update(n);
     long scoredAt = getProcessingTimeService().getCurrentProcessingTime();

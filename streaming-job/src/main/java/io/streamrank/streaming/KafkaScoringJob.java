@@ -145,6 +145,7 @@ public final class KafkaScoringJob {
         .batchSize(conf.get(ScoringOptions.BATCH_SIZE))
         .flushIntervalMs(conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis())
         .gateMargin(conf.get(ScoringOptions.GATE_MARGIN))
+        .features(ScoringOptions.featureSettings(conf))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package io.streamrank.streaming;
 
+import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.onnx.Device;
 import io.streamrank.model.onnx.ModelValidationException;
 import io.streamrank.model.onnx.OnnxScorer;
@@ -24,6 +25,11 @@ import org.apache.flink.configuration.Configuration;
  * input/output signature, golden rows reproduced with finite outputs), and the operator instances
  * of one JVM share one ONNX Runtime session through {@link SharedScorers}. It also gives the
  * monitors each version's reference, read from the manifest alone.
+ *
+ * <p>Features: the job either attaches streaming features to every request or none. A version whose
+ * signature does not match (a model with a features input on a job without features, or the other
+ * way round), or whose manifest names another feature definition than the job computes, is rejected
+ * with the reason.
  */
 public final class RegistryModelProvider implements ModelProvider, ReferenceSource {
   private static final long serialVersionUID = 1L;
@@ -35,6 +41,7 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
   private final String initialVersion;
   private final Device device;
   private final int intraOpThreads;
+  private final StreamingFeatures features;
 
   /**
    * @param registryUri registry directory (file://, s3://, hdfs://)
@@ -44,6 +51,22 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
    */
   public RegistryModelProvider(
       String registryUri, String initialVersion, Device device, int intraOpThreads) {
+    this(registryUri, initialVersion, device, intraOpThreads, null);
+  }
+
+  /**
+   * @param registryUri registry directory (file://, s3://, hdfs://)
+   * @param initialVersion version to serve at start, or null for the registry's latest then
+   * @param device ONNX Runtime device
+   * @param intraOpThreads ONNX Runtime threads per session
+   * @param features the streaming features the job attaches to requests, or null for none
+   */
+  public RegistryModelProvider(
+      String registryUri,
+      String initialVersion,
+      Device device,
+      int intraOpThreads,
+      StreamingFeatures features) {
     if (registryUri == null || registryUri.isBlank()) {
       throw new IllegalArgumentException(
           "setting " + ScoringOptions.REGISTRY.key() + " is required");
@@ -52,6 +75,7 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
     this.initialVersion = initialVersion;
     this.device = device;
     this.intraOpThreads = intraOpThreads;
+    this.features = features;
   }
 
   /** The provider the job's settings describe. */
@@ -61,7 +85,8 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
         conf.get(ScoringOptions.REGISTRY),
         conf.get(ScoringOptions.MODEL_VERSION),
         Device.valueOf(conf.get(ScoringOptions.DEVICE).toUpperCase(Locale.ROOT)),
-        conf.get(ScoringOptions.INTRA_OP_THREADS));
+        conf.get(ScoringOptions.INTRA_OP_THREADS),
+        conf.get(ScoringOptions.FEATURES_ENABLED) ? StreamingFeatures.DEFAULT : null);
   }
 
   /** Reads the version's manifest (not its model) for the monitors. */
@@ -128,15 +153,10 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
             new ScorerOptions(device, intraOpThreads, maxBatchSize));
     try {
       OnnxScorer scorer = handle.scorer();
-      if (scorer.numFeatures() != 0) {
-        throw new ModelRejectedException(
-            "signature: the stream serves inputs [user_id, movie_id], the model also expects "
-                + scorer.numFeatures()
-                + " features; found "
-                + scorer.signature());
-      }
+      checkFeatures(scorer, manifest);
       manifest.checkGolden(scorer, GOLDEN_TOLERANCE);
-      return new SharedScoringModel(bundle, handle, gateRows(manifest.golden()));
+      return new SharedScoringModel(
+          bundle, handle, gateRows(manifest.golden(), scorer.numFeatures()));
     } catch (ModelValidationException e) {
       handle.close();
       throw new ModelRejectedException("golden set: " + e.getMessage(), e);
@@ -146,18 +166,70 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
     }
   }
 
+  /** Rejects a model whose features are not the ones the job attaches. */
+  private void checkFeatures(OnnxScorer scorer, Manifest manifest) throws ModelRejectedException {
+    int f = scorer.numFeatures();
+    String enabled = ScoringOptions.FEATURES_ENABLED.key();
+    if (features == null && f != 0) {
+      throw new ModelRejectedException(
+          "signature: the job attaches no streaming features ("
+              + enabled
+              + "=false), the model expects "
+              + f
+              + " features; found "
+              + scorer.signature());
+    }
+    if (features == null) {
+      return;
+    }
+    if (f != StreamingFeatures.COUNT) {
+      throw new ModelRejectedException(
+          "signature: the job attaches the "
+              + StreamingFeatures.COUNT
+              + " streaming features "
+              + StreamingFeatures.NAMES
+              + " ("
+              + enabled
+              + "=true), the model expects "
+              + f
+              + "; found "
+              + scorer.signature());
+    }
+    if (manifest.features() == null) {
+      throw new ModelRejectedException(
+          "features: the manifest does not say which feature definition the model was trained"
+              + " with; the job computes "
+              + features.toMap());
+    }
+    StreamingFeatures trained;
+    try {
+      trained = StreamingFeatures.fromMap(manifest.features());
+    } catch (IllegalArgumentException e) {
+      throw new ModelRejectedException("features: " + e.getMessage(), e);
+    }
+    if (!trained.equals(features)) {
+      throw new ModelRejectedException(
+          "features: the model was trained with "
+              + trained.toMap()
+              + ", the job computes "
+              + features.toMap());
+    }
+  }
+
   /** The labelled golden rows; rows for unknown ids carry no rating and are not used. */
-  private static GateRows gateRows(List<GoldenRow> golden) {
+  private static GateRows gateRows(List<GoldenRow> golden, int numFeatures) {
     List<GoldenRow> labelled = golden.stream().filter(g -> g.rating() != null).toList();
     long[] users = new long[labelled.size()];
     long[] movies = new long[labelled.size()];
     float[] ratings = new float[labelled.size()];
+    float[] x = new float[labelled.size() * numFeatures];
     for (int i = 0; i < labelled.size(); i++) {
       users[i] = labelled.get(i).userId();
       movies[i] = labelled.get(i).movieId();
       ratings[i] = labelled.get(i).rating();
+      System.arraycopy(labelled.get(i).features(), 0, x, i * numFeatures, numFeatures);
     }
-    return new GateRows(users, movies, ratings);
+    return new GateRows(users, movies, ratings, x, numFeatures);
   }
 
   /** A version served through a shared ONNX Runtime session. */
@@ -219,8 +291,22 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
     }
 
     @Override
+    public int numFeatures() {
+      return scorer.numFeatures();
+    }
+
+    @Override
     public void score(long[] users, long[] movies, int n, float[] out) {
+      if (scorer.numFeatures() != 0) {
+        throw new IllegalStateException(
+            "version " + version + " takes " + scorer.numFeatures() + " features per row");
+      }
       scorer.score(users, movies, null, n, out);
+    }
+
+    @Override
+    public void score(long[] users, long[] movies, float[] features, int n, float[] out) {
+      scorer.score(users, movies, scorer.numFeatures() == 0 ? null : features, n, out);
     }
 
     @Override

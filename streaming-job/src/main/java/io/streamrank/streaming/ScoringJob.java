@@ -7,6 +7,8 @@ import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
 import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.RetrainRequest;
+import io.streamrank.streaming.features.FeatureGraph;
+import io.streamrank.streaming.features.FeatureSettings;
 import io.streamrank.streaming.monitor.MonitorSettings;
 import io.streamrank.streaming.monitor.Monitors;
 import io.streamrank.streaming.monitor.ReferenceSource;
@@ -23,13 +25,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 
 /**
- * The scoring job: events → dead-letter split → micro-batched ONNX scoring with hot swap →
- * predictions; model announcements are broadcast to every scoring instance; predictions and ratings
- * feed the drift, error and latency monitors, whose window reports go to the monitoring sink with
- * every swap and rejection, and whose trigger writes retrain requests. Every undecodable or invalid
- * record goes to the dead-letter sink. It takes its sources, sinks and model as arguments (see
- * {@link #builder()}), so tests run the same graph with test sources and sinks; {@link
- * KafkaScoringJob} picks the real ones.
+ * The scoring job: events → dead-letter split → (streaming features from keyed state fed by
+ * ratings, when configured) → micro-batched ONNX scoring with hot swap → predictions; model
+ * announcements are broadcast to every scoring instance; predictions and ratings feed the drift,
+ * error and latency monitors, whose window reports go to the monitoring sink with every swap and
+ * rejection, and whose trigger writes retrain requests. Every undecodable or invalid record goes to
+ * the dead-letter sink. It takes its sources, sinks and model as arguments (see {@link
+ * #builder()}), so tests run the same graph with test sources and sinks; {@link KafkaScoringJob}
+ * picks the real ones.
  */
 public final class ScoringJob {
   private final Builder b;
@@ -67,8 +70,12 @@ public final class ScoringJob {
             .uid("model-updates-split")
             .name("model-updates split")
             .setParallelism(1);
+    DataStream<ScoringRequest> requests =
+        b.features == null
+            ? valid.map(ScoringRequest::of, FeatureGraph.REQUEST_TYPE).name("requests")
+            : FeatureGraph.attach(valid, ratings, b.features);
     SingleOutputStreamOperator<Prediction> scored =
-        valid
+        requests
             .connect(updates.broadcast())
             .transform(
                 "batched ONNX scoring",
@@ -119,6 +126,7 @@ public final class ScoringJob {
     private int batchSize = 256;
     private long flushIntervalMs = 20;
     private double gateMargin = 0.02;
+    private FeatureSettings features;
 
     private Builder() {}
 
@@ -191,6 +199,15 @@ public final class ScoringJob {
     /** Longest wait for a batch to fill (default 20 ms). */
     public Builder flushIntervalMs(long ms) {
       this.flushIntervalMs = ms;
+      return this;
+    }
+
+    /**
+     * Attaches streaming features kept in keyed state to every request (default: none). The model
+     * provider must serve models that take them.
+     */
+    public Builder features(FeatureSettings settings) {
+      this.features = settings;
       return this;
     }
 

@@ -40,6 +40,21 @@ public interface ScoringModel extends AutoCloseable {
    */
   void score(long[] users, long[] movies, int n, float[] out);
 
+  /** Features per row the model takes; 0 for a model of ids alone. */
+  default int numFeatures() {
+    return 0;
+  }
+
+  /**
+   * Scores the first {@code n} rows with their features.
+   *
+   * @param features {@code n * numFeatures()} values row-major, ignored (may be null) when the
+   *     model takes none
+   */
+  default void score(long[] users, long[] movies, float[] features, int n, float[] out) {
+    score(users, movies, n, out);
+  }
+
   /** Releases the model's native resources (a shared session closes with its last user). */
   @Override
   void close();

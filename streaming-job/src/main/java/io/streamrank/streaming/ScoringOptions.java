@@ -1,5 +1,7 @@
 package io.streamrank.streaming;
 
+import io.streamrank.model.features.StreamingFeatures;
+import io.streamrank.streaming.features.FeatureSettings;
 import io.streamrank.streaming.monitor.MonitorSettings;
 import io.streamrank.streaming.monitor.TriggerPolicy;
 import java.io.IOException;
@@ -253,6 +255,32 @@ public final class ScoringOptions {
               "Event time after which an open retrain request that brought no new version is"
                   + " abandoned, so a new one may be raised; at most one request is open.");
 
+  public static final ConfigOption<Boolean> FEATURES_ENABLED =
+      ConfigOptions.key("streamrank.features.enabled")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Keep per-user and per-movie rating statistics in keyed state and attach the"
+                  + " streaming features to every request; the served model must take them (and"
+                  + " a model that takes them needs this on).");
+
+  public static final ConfigOption<Duration> FEATURES_STATE_TTL =
+      ConfigOptions.key("streamrank.features.state-ttl")
+          .durationType()
+          .defaultValue(Duration.ofDays(30))
+          .withDescription(
+              "A user's or movie's feature statistics are dropped when none of its ratings has"
+                  + " arrived for this long (processing time): the bound on the feature state.");
+
+  public static final ConfigOption<Duration> FEATURES_MAX_OUT_OF_ORDERNESS =
+      ConfigOptions.key("streamrank.features.max-out-of-orderness")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(10))
+          .withDescription(
+              "How far behind the newest event time an event may arrive and still get exact"
+                  + " features; ratings wait in state until the watermark passes them. A later"
+                  + " event gets no history (metric lateFeatureRequests), never a later rating.");
+
   /**
    * Checks settings that would otherwise fail late, naming the setting.
    *
@@ -281,14 +309,23 @@ public final class ScoringOptions {
     require(
         !conf.get(BOOTSTRAP_SERVERS).isBlank(), BOOTSTRAP_SERVERS, "must name at least one broker");
     for (ConfigOption<Duration> d :
-        List.of(MONITOR_WINDOW, MONITOR_IDLE_TIMEOUT, LABEL_TIMEOUT, LABEL_STATE_TTL)) {
+        List.of(
+            MONITOR_WINDOW,
+            MONITOR_IDLE_TIMEOUT,
+            LABEL_TIMEOUT,
+            LABEL_STATE_TTL,
+            FEATURES_STATE_TTL)) {
       require(
           !conf.get(d).isNegative() && !conf.get(d).isZero(),
           d,
           "must be positive, got " + conf.get(d));
     }
     for (ConfigOption<Duration> d :
-        List.of(MONITOR_MAX_OUT_OF_ORDERNESS, TRIGGER_COOLDOWN, TRIGGER_REQUEST_TIMEOUT)) {
+        List.of(
+            MONITOR_MAX_OUT_OF_ORDERNESS,
+            TRIGGER_COOLDOWN,
+            TRIGGER_REQUEST_TIMEOUT,
+            FEATURES_MAX_OUT_OF_ORDERNESS)) {
       require(!conf.get(d).isNegative(), d, "must be >= 0, got " + conf.get(d));
     }
     require(
@@ -362,6 +399,19 @@ public final class ScoringOptions {
           "setting " + KAFKA_CLIENT_PROPERTIES.key() + ": cannot read '" + file + "': " + e, e);
     }
     return p;
+  }
+
+  /** The feature settings of a configuration, or null when features are off (validated). */
+  public static FeatureSettings featureSettings(Configuration conf) {
+    validate(conf);
+    if (!conf.get(FEATURES_ENABLED)) {
+      return null;
+    }
+    return new FeatureSettings(
+        StreamingFeatures.DEFAULT,
+        conf.get(FEATURES_STATE_TTL),
+        conf.get(FEATURES_MAX_OUT_OF_ORDERNESS),
+        conf.get(MONITOR_IDLE_TIMEOUT));
   }
 
   private static void require(boolean ok, ConfigOption<?> option, String problem) {

@@ -18,16 +18,17 @@ import org.junit.jupiter.api.Test;
 
 /** Harness tests of micro-batching and hot swap: when batches go out, which version scores them. */
 class BatchScoringOperatorTest {
-  static Event event(int i) {
-    return Event.newBuilder()
-        .setEventId("e" + i)
-        .setUserId(i)
-        .setMovieId(100 + i)
-        .setTimestamp(1_000L * i)
-        .build();
+  static ScoringRequest event(int i) {
+    return ScoringRequest.of(
+        Event.newBuilder()
+            .setEventId("e" + i)
+            .setUserId(i)
+            .setMovieId(100 + i)
+            .setTimestamp(1_000L * i)
+            .build());
   }
 
-  private static TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
+  private static TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> harness(
       int batch, long flushMs, OperatorSubtaskState restore) throws Exception {
     var h =
         new TwoInputStreamOperatorTestHarness<>(
@@ -40,18 +41,18 @@ class BatchScoringOperatorTest {
     return h;
   }
 
-  private static TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
+  private static TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> harness(
       int batch, long flushMs) throws Exception {
     return harness(batch, flushMs, null);
   }
 
   private static List<Prediction> predictions(
-      TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> h) {
+      TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> h) {
     return h.extractOutputValues();
   }
 
   private static List<MonitorReport> reports(
-      TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> h) {
+      TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> h) {
     List<MonitorReport> out = new ArrayList<>();
     var side = h.getSideOutput(BatchScoringOperator.MONITORING);
     if (side != null) {
@@ -61,7 +62,8 @@ class BatchScoringOperatorTest {
   }
 
   /** Advances processing time until the operator has finished loading, or fails after 10 s. */
-  private static void awaitLoad(TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> h)
+  private static void awaitLoad(
+      TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> h)
       throws Exception {
     var op = (BatchScoringOperator) h.getOperator();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -102,20 +104,22 @@ class BatchScoringOperatorTest {
     try (var h = harness(2, 50)) {
       h.processElement1(
           new StreamRecord<>(
-              Event.newBuilder()
-                  .setEventId("a")
-                  .setUserId(1)
-                  .setMovieId(2000)
-                  .setTimestamp(1)
-                  .build()));
+              ScoringRequest.of(
+                  Event.newBuilder()
+                      .setEventId("a")
+                      .setUserId(1)
+                      .setMovieId(2000)
+                      .setTimestamp(1)
+                      .build())));
       h.processElement1(
           new StreamRecord<>(
-              Event.newBuilder()
-                  .setEventId("b")
-                  .setUserId(5000)
-                  .setMovieId(3)
-                  .setTimestamp(1)
-                  .build()));
+              ScoringRequest.of(
+                  Event.newBuilder()
+                      .setEventId("b")
+                      .setUserId(5000)
+                      .setMovieId(3)
+                      .setTimestamp(1)
+                      .build())));
       assertThat(predictions(h))
           .extracting(p -> p.getUserKnown() + "/" + p.getMovieKnown())
           .containsExactly("true/false", "false/true");

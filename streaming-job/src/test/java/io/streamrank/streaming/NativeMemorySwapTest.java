@@ -74,7 +74,7 @@ class NativeMemorySwapTest {
         new RegistryModelProvider(dir.toUri().toString(), "v000", Device.CPU, 1);
     long afterFirst = 0;
     try (var h =
-        new TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction>(
+        new TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction>(
             new BatchScoringOperator(provider, 256, 20, 0.0))) {
       h.open();
       long t = 0;
@@ -88,12 +88,13 @@ class NativeMemorySwapTest {
         for (int k = 0; k < 512; k++) {
           h.processElement1(
               new StreamRecord<>(
-                  Event.newBuilder()
-                      .setEventId(i + "-" + k)
-                      .setUserId(k % 900)
-                      .setMovieId(k % 1600)
-                      .setTimestamp(k)
-                      .build()));
+                  ScoringRequest.of(
+                      Event.newBuilder()
+                          .setEventId(i + "-" + k)
+                          .setUserId(k % 900)
+                          .setMovieId(k % 1600)
+                          .setTimestamp(k)
+                          .build())));
         }
         assertThat(op.servingVersion()).isEqualTo(updates[i].getVersion());
         if (i == WARM_UP + 1) {

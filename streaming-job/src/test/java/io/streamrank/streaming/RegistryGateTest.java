@@ -15,7 +15,6 @@ import io.streamrank.model.registry.BundleRef;
 import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
-import io.streamrank.schemas.Event;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
@@ -65,7 +64,7 @@ class RegistryGateTest {
 
     var provider = new RegistryModelProvider(dir.toUri().toString(), "v1", Device.CPU, 1);
     try (var h =
-        new TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction>(
+        new TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction>(
             new BatchScoringOperator(provider, 64, 20, 0.02))) {
       h.open();
       var op = (BatchScoringOperator) h.getOperator();

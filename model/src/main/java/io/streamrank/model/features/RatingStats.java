@@ -15,4 +15,9 @@ public record RatingStats(long count, double sum) {
   public RatingStats plus(float rating) {
     return new RatingStats(count + 1, sum + rating);
   }
+
+  /** These statistics and {@code other}'s together. */
+  public RatingStats plus(RatingStats other) {
+    return new RatingStats(count + other.count, sum + other.sum);
+  }
 }

@@ -23,7 +23,9 @@ import java.util.Map;
  * (ratings with equal timestamps do not see each other), so training has no label leakage and no
  * training/serving skew.
  */
-public final class StreamingFeatures {
+public final class StreamingFeatures implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Number of features. */
   public static final int COUNT = 4;
 
@@ -69,6 +71,40 @@ public final class StreamingFeatures {
     return m;
   }
 
+  /**
+   * The definition a manifest's {@code features} map ({@link #toMap}) describes.
+   *
+   * @throws IllegalArgumentException when the map names other features or lacks a parameter
+   */
+  public static StreamingFeatures fromMap(Map<String, Object> m) {
+    if (!NAMES.equals(m.get("names"))) {
+      throw new IllegalArgumentException(
+          "features " + m.get("names") + " are not the streaming features " + NAMES);
+    }
+    if (!(m.get("prior") instanceof Number prior) || !(m.get("shrinkage") instanceof Number s)) {
+      throw new IllegalArgumentException(
+          "feature definition " + m + " lacks a numeric prior or shrinkage");
+    }
+    return new StreamingFeatures(prior.floatValue(), s.floatValue());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StreamingFeatures f
+        && Float.compare(prior, f.prior) == 0
+        && Float.compare(shrinkage, f.shrinkage) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    return Float.hashCode(prior) * 31 + Float.hashCode(shrinkage);
+  }
+
+  @Override
+  public String toString() {
+    return "StreamingFeatures" + toMap();
+  }
+
   /** Writes the {@value #COUNT} features of a (user, movie) pair into {@code out[offset..]}. */
   public void compute(RatingStats user, RatingStats movie, float[] out, int offset) {
     out[offset] = logCount(user.count());
@@ -110,8 +146,8 @@ public final class StreamingFeatures {
       Rating r = rows.get(idx);
       while (h < sorted.length && sorted[h].timestamp() < r.timestamp()) {
         Rating past = sorted[h++];
-        users.merge(past.userId(), RatingStats.EMPTY.plus(past.rating()), StreamingFeatures::add);
-        movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), StreamingFeatures::add);
+        users.merge(past.userId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
+        movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
       }
       compute(
           users.getOrDefault(r.userId(), RatingStats.EMPTY),
@@ -120,9 +156,5 @@ public final class StreamingFeatures {
           0);
     }
     return out;
-  }
-
-  private static RatingStats add(RatingStats a, RatingStats b) {
-    return new RatingStats(a.count() + b.count(), a.sum() + b.sum());
   }
 }

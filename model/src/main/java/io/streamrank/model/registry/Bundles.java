@@ -97,6 +97,47 @@ public final class Bundles {
     return registry.publish(onnx, manifest);
   }
 
+  /**
+   * Exports a model that takes the streaming features, builds its manifest (with the feature
+   * definition) and publishes the bundle.
+   *
+   * @param labelledFeatures one feature array per labelled row, computed with {@code definition}
+   * @throws IOException when the registry cannot be written
+   */
+  public static BundleRef exportAndPublish(
+      ModelRegistry registry,
+      RankingModel model,
+      String version,
+      String parentVersion,
+      List<Rating> labelled,
+      float[][] labelledFeatures,
+      Map<String, Double> metrics,
+      io.streamrank.model.features.StreamingFeatures definition)
+      throws java.io.IOException {
+    byte[] onnx =
+        new io.streamrank.model.onnx.OnnxExporter()
+            .export(
+                model,
+                version,
+                Map.of(
+                    "features",
+                    String.join(",", io.streamrank.model.features.StreamingFeatures.NAMES)));
+    long min = labelled.stream().mapToLong(Rating::timestamp).min().orElse(0);
+    long max = labelled.stream().mapToLong(Rating::timestamp).max().orElse(0);
+    Manifest manifest =
+        manifest(
+            model,
+            onnx,
+            version,
+            parentVersion,
+            Manifest.DataWindow.ofEpochSeconds(min, max),
+            metrics,
+            labelled,
+            labelledFeatures,
+            definition.toMap());
+    return registry.publish(onnx, manifest);
+  }
+
   /** The manifest of a model without a feature definition; see the full overload. */
   public static Manifest manifest(
       RankingModel model,

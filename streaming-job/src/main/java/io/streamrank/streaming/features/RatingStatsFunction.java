@@ -1,0 +1,165 @@
+package io.streamrank.streaming.features;
+
+import io.streamrank.model.features.RatingStats;
+import io.streamrank.model.features.StreamingFeatures;
+import io.streamrank.schemas.RatingEvent;
+import io.streamrank.streaming.ScoringRequest;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keeps the {@link RatingStats} of one side of a request, its user or its movie, in keyed state fed
+ * by {@code ratings}, and hands each request the statistics of the ratings with an event time
+ * strictly before the request's.
+ *
+ * <p>Leakage: a rating is first buffered under its event time ({@code pending}); it is folded into
+ * the key's statistics when the operator's watermark (the lower of the events' and the ratings')
+ * reaches it. A request at time t gets the folded statistics plus the pending ratings earlier than
+ * t. Whatever order ratings and events arrive in (ratings far ahead of events included), no rating
+ * at t or later is counted, because folded ratings are all at or before {@code foldedUntil}: a
+ * request later than that sees only earlier folded ratings, and a late request (at or before {@code
+ * foldedUntil}, behind the watermark) gets no history at all rather than a leaked one, counted in
+ * the {@code lateFeatureRequests} metric.
+ *
+ * <p>Bound: all three states expire when no rating of the key has arrived for the configured TTL
+ * (processing time), so a key that stops being rated is forgotten; the pending buffer holds only
+ * ratings the watermark has not yet passed.
+ *
+ * <p>The user side stores its statistics in the request; the movie side, which runs second, turns
+ * both into the feature values with the shared {@link StreamingFeatures} definition.
+ */
+public final class RatingStatsFunction
+    extends KeyedCoProcessFunction<Long, ScoringRequest, RatingEvent, ScoringRequest> {
+  private static final long serialVersionUID = 1L;
+
+  /** Which key of a request this instance keeps statistics for. */
+  public enum Side {
+    /** Keyed by user id, runs first. */
+    USER,
+    /** Keyed by movie id, runs second and computes the features. */
+    MOVIE
+  }
+
+  private final Side side;
+  private final StreamingFeatures definition;
+  private final Duration stateTtl;
+
+  private transient ValueState<RatingStats> folded;
+  private transient ValueState<Long> foldedUntil;
+  private transient MapState<Long, RatingStats> pending;
+  private transient Counter lateRequests;
+
+  /**
+   * @param side the key this instance keeps
+   * @param definition the feature definition (used on the movie side)
+   * @param stateTtl how long a key's state lives after its last rating
+   */
+  public RatingStatsFunction(Side side, StreamingFeatures definition, Duration stateTtl) {
+    this.side = side;
+    this.definition = definition;
+    this.stateTtl = stateTtl;
+  }
+
+  @Override
+  public void open(OpenContext ctx) throws Exception {
+    StateTtlConfig ttl =
+        StateTtlConfig.newBuilder(stateTtl)
+            .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+            .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+            .build();
+    TypeInformation<RatingStats> statsType = TypeInformation.of(RatingStats.class);
+    String prefix = side.name().toLowerCase(java.util.Locale.ROOT);
+    ValueStateDescriptor<RatingStats> foldedDesc =
+        new ValueStateDescriptor<>(prefix + "-stats", statsType);
+    foldedDesc.enableTimeToLive(ttl);
+    ValueStateDescriptor<Long> untilDesc =
+        new ValueStateDescriptor<>(prefix + "-folded-until", Types.LONG);
+    untilDesc.enableTimeToLive(ttl);
+    MapStateDescriptor<Long, RatingStats> pendingDesc =
+        new MapStateDescriptor<>(prefix + "-pending", Types.LONG, statsType);
+    pendingDesc.enableTimeToLive(ttl);
+    folded = getRuntimeContext().getState(foldedDesc);
+    foldedUntil = getRuntimeContext().getState(untilDesc);
+    pending = getRuntimeContext().getMapState(pendingDesc);
+    lateRequests = getRuntimeContext().getMetricGroup().counter("lateFeatureRequests");
+  }
+
+  @Override
+  public void processElement1(ScoringRequest request, Context ctx, Collector<ScoringRequest> out)
+      throws Exception {
+    RatingStats stats = before(request.event.getTimestamp());
+    if (side == Side.USER) {
+      request.userCount = stats.count();
+      request.userSum = stats.sum();
+    } else {
+      float[] f = new float[StreamingFeatures.COUNT];
+      definition.compute(new RatingStats(request.userCount, request.userSum), stats, f, 0);
+      request.features = f;
+    }
+    out.collect(request);
+  }
+
+  /** The statistics of the ratings strictly before {@code t} that have arrived. */
+  private RatingStats before(long t) throws Exception {
+    Long until = foldedUntil.value();
+    if (until != null && until >= t) {
+      // Late: the folded statistics may hold ratings at or after t; give no history instead.
+      lateRequests.inc();
+      return RatingStats.EMPTY;
+    }
+    RatingStats stats = folded.value();
+    if (stats == null) {
+      stats = RatingStats.EMPTY;
+    }
+    for (Map.Entry<Long, RatingStats> e : pending.entries()) {
+      if (e.getKey() < t) {
+        stats = stats.plus(e.getValue());
+      }
+    }
+    return stats;
+  }
+
+  @Override
+  public void processElement2(RatingEvent rating, Context ctx, Collector<ScoringRequest> out)
+      throws Exception {
+    long t = rating.getTimestamp();
+    Long until = foldedUntil.value();
+    if (until != null && t <= until) {
+      // Behind what is folded already: every request still to come in time is later than it.
+      folded.update(orEmpty(folded.value()).plus(rating.getRating()));
+      foldedUntil.update(until); // written with the statistics, so both expire together
+      return;
+    }
+    pending.put(t, orEmpty(pending.get(t)).plus(rating.getRating()));
+    ctx.timerService().registerEventTimeTimer(t);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ScoringRequest> out)
+      throws Exception {
+    // The watermark passed the ratings at this time: later requests are all after them.
+    RatingStats due = pending.get(timestamp);
+    if (due == null) {
+      return; // expired with the key's state
+    }
+    pending.remove(timestamp);
+    folded.update(orEmpty(folded.value()).plus(due));
+    Long until = foldedUntil.value();
+    foldedUntil.update(until == null ? timestamp : Math.max(until, timestamp));
+  }
+
+  private static RatingStats orEmpty(RatingStats s) {
+    return s == null ? RatingStats.EMPTY : s;
+  }
+}

@@ -1,0 +1,214 @@
+package io.streamrank.streaming.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.features.RatingStats;
+import io.streamrank.model.features.StreamingFeatures;
+import io.streamrank.schemas.Event;
+import io.streamrank.schemas.RatingEvent;
+import io.streamrank.streaming.ScoringRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Harness tests of the feature state: no rating at or after a request's time is ever counted (also
+ * when ratings run far ahead of events), the state is bounded, and the stream computes the very
+ * values the trainer computes point-in-time.
+ */
+class RatingStatsFunctionTest {
+  private static final StreamingFeatures DEF = StreamingFeatures.DEFAULT;
+  private static final Duration TTL = Duration.ofHours(1);
+
+  /** The user-keyed and the movie-keyed stage, chained as in the job. */
+  private static final class Stages implements AutoCloseable {
+    final KeyedTwoInputStreamOperatorTestHarness<Long, ScoringRequest, RatingEvent, ScoringRequest>
+        user =
+            stage(RatingStatsFunction.Side.USER, r -> r.event.getUserId(), RatingEvent::getUserId);
+    final KeyedTwoInputStreamOperatorTestHarness<Long, ScoringRequest, RatingEvent, ScoringRequest>
+        movie =
+            stage(
+                RatingStatsFunction.Side.MOVIE, r -> r.event.getMovieId(), RatingEvent::getMovieId);
+
+    Stages() throws Exception {}
+
+    private static KeyedTwoInputStreamOperatorTestHarness<
+            Long, ScoringRequest, RatingEvent, ScoringRequest>
+        stage(
+            RatingStatsFunction.Side side,
+            org.apache.flink.api.java.functions.KeySelector<ScoringRequest, Long> requestKey,
+            org.apache.flink.api.java.functions.KeySelector<RatingEvent, Long> ratingKey)
+            throws Exception {
+      var h =
+          ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
+              new RatingStatsFunction(side, DEF, TTL), requestKey, ratingKey, Types.LONG);
+      h.open();
+      return h;
+    }
+
+    void rating(Rating r) throws Exception {
+      RatingEvent e =
+          RatingEvent.newBuilder()
+              .setEventId("r")
+              .setUserId(r.userId())
+              .setMovieId(r.movieId())
+              .setTimestamp(r.timestamp())
+              .setRating(r.rating())
+              .build();
+      user.processElement2(e, r.timestamp());
+      movie.processElement2(e, r.timestamp());
+    }
+
+    float[] request(long userId, long movieId, long t) throws Exception {
+      Event e =
+          Event.newBuilder()
+              .setEventId("e")
+              .setUserId(userId)
+              .setMovieId(movieId)
+              .setTimestamp(t)
+              .build();
+      user.processElement1(ScoringRequest.of(e), t);
+      List<ScoringRequest> u = user.extractOutputValues();
+      user.getOutput().clear();
+      movie.processElement1(u.get(0), t);
+      List<ScoringRequest> m = movie.extractOutputValues();
+      movie.getOutput().clear();
+      assertThat(m).hasSize(1);
+      return m.get(0).features;
+    }
+
+    void watermark(long w) throws Exception {
+      user.processBothWatermarks(new Watermark(w));
+      movie.processBothWatermarks(new Watermark(w));
+    }
+
+    @Override
+    public void close() throws Exception {
+      user.close();
+      movie.close();
+    }
+  }
+
+  private static float[] expected(RatingStats user, RatingStats movie) {
+    float[] f = new float[StreamingFeatures.COUNT];
+    DEF.compute(user, movie, f, 0);
+    return f;
+  }
+
+  @Test
+  void ratingsAheadOfEventsAreCountedOnlyByLaterRequests() throws Exception {
+    try (Stages s = new Stages()) {
+      // The ratings topic runs ahead: both labels arrive before any event.
+      s.rating(new Rating(1, 10, 100, 5f));
+      s.rating(new Rating(1, 11, 200, 1f));
+      RatingStats first = RatingStats.EMPTY.plus(5f);
+      RatingStats both = first.plus(1f);
+      assertThat(s.request(1, 10, 50))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      assertThat(s.request(1, 10, 100))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      assertThat(s.request(1, 10, 101)).containsExactly(expected(first, first));
+      assertThat(s.request(1, 11, 200)).containsExactly(expected(first, RatingStats.EMPTY));
+      assertThat(s.request(1, 11, 201)).containsExactly(expected(both, RatingStats.EMPTY.plus(1f)));
+    }
+  }
+
+  @Test
+  void aLateRequestGetsNoHistoryRatherThanALaterRating() throws Exception {
+    try (Stages s = new Stages()) {
+      s.rating(new Rating(1, 10, 100, 5f));
+      s.rating(new Rating(1, 10, 200, 3f));
+      s.watermark(300); // both folded into the statistics
+      assertThat(s.user.numEventTimeTimers()).isZero();
+      // On time: both ratings count.
+      RatingStats both = RatingStats.EMPTY.plus(5f).plus(3f);
+      assertThat(s.request(1, 10, 301)).containsExactly(expected(both, both));
+      // Behind the watermark, at 150: the folded statistics hold the rating at 200, so no history.
+      assertThat(s.request(1, 10, 150))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      // A rating behind what is folded still counts for requests after it.
+      s.rating(new Rating(1, 10, 120, 1f));
+      RatingStats three = both.plus(1f);
+      assertThat(s.request(1, 10, 302)).containsExactly(expected(three, three));
+    }
+  }
+
+  @Test
+  void stateIsBoundedByTheTtlAndTheWatermark() throws Exception {
+    try (Stages s = new Stages()) {
+      s.user.setStateTtlProcessingTime(0);
+      s.movie.setStateTtlProcessingTime(0);
+      for (int i = 0; i < 50; i++) {
+        s.rating(new Rating(i, 1000 + i, 100 + i, 4f));
+      }
+      // Pending until the watermark passes them: one timer per rating time and key.
+      assertThat(s.user.numEventTimeTimers()).isEqualTo(50);
+      s.watermark(1_000);
+      assertThat(s.user.numEventTimeTimers()).isZero();
+      assertThat(s.movie.numEventTimeTimers()).isZero();
+      RatingStats one = RatingStats.EMPTY.plus(4f);
+      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one, one));
+      // No rating of any key for longer than the TTL: every key is forgotten.
+      s.user.setStateTtlProcessingTime(TTL.toMillis() + 1);
+      s.movie.setStateTtlProcessingTime(TTL.toMillis() + 1);
+      assertThat(s.request(7, 1007, 2_001))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      for (int i = 0; i < 50; i++) {
+        s.request(i, 1000 + i, 2_002);
+      }
+      assertThat(s.user.numKeyedStateEntries()).isZero();
+      assertThat(s.movie.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  /** Ratings of a small synthetic stream, in time order. */
+  private static List<Rating> stream() {
+    return new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(3_000))
+        .generate()
+        .ratings();
+  }
+
+  @Test
+  void servingComputesTheTrainersPointInTimeValuesWhenRatingsRunAhead() throws Exception {
+    List<Rating> ratings = stream();
+    float[][] training = DEF.pointInTime(ratings, ratings);
+    try (Stages s = new Stages()) {
+      for (Rating r : ratings) {
+        s.rating(r);
+      }
+      for (int i = 0; i < ratings.size(); i++) {
+        Rating r = ratings.get(i);
+        assertThat(s.request(r.userId(), r.movieId(), r.timestamp()))
+            .as("row %d", i)
+            .containsExactly(training[i]);
+      }
+    }
+  }
+
+  @Test
+  void servingComputesTheTrainersPointInTimeValuesWhenEachLabelFollowsItsEvent() throws Exception {
+    List<Rating> ratings = stream();
+    float[][] training = DEF.pointInTime(ratings, ratings);
+    List<float[]> served = new ArrayList<>();
+    try (Stages s = new Stages()) {
+      for (int i = 0; i < ratings.size(); i++) {
+        Rating r = ratings.get(i);
+        served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
+        s.rating(r);
+        if (i % 100 == 99) {
+          s.watermark(r.timestamp() - 1); // events are in time order: none later than this
+        }
+      }
+    }
+    for (int i = 0; i < ratings.size(); i++) {
+      assertThat(served.get(i)).as("row %d", i).containsExactly(training[i]);
+    }
+  }
+}
