@@ -13,6 +13,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides shadow trials. Keyed by candidate version, it reads the labelled outcomes that carried
@@ -31,6 +33,7 @@ import org.apache.flink.util.OutputTag;
 public final class ShadowEvaluator
     extends KeyedCoProcessFunction<String, LabelOutcome, ModelUpdate, ModelUpdate> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ShadowEvaluator.class);
 
   /** Value of {@code ModelUpdate.decision} that promotes the candidate. */
   public static final String PROMOTE = "promote";
@@ -180,6 +183,7 @@ public final class ShadowEvaluator
             .setMetrics(metrics)
             .build());
     (promote ? promotions : drops).inc();
+    LOG.info("Shadow trial of {} {}", announced.getVersion(), reason);
     report(
         ctx, promote ? "shadow-promote" : "shadow-drop", announced.getVersion(), reason, figures);
     finish(ctx, decision);
