@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * announcement is dropped. The decision goes to the scoring operators through the same channel as
  * announcements, so it is auditable and ordered with them; every start, promotion and drop is
  * reported on {@link #REPORTS} with both errors. A decision read back marks the trial decided, so a
- * replayed topic never decides twice.
+ * replayed topic never decides twice; a shadow announcement after it starts a new trial, as it does
+ * in the scoring operators, which read the same topic in the same order.
  */
 public final class ShadowEvaluator
     extends KeyedCoProcessFunction<String, LabelOutcome, ModelUpdate, ModelUpdate> {
@@ -104,9 +105,11 @@ public final class ShadowEvaluator
       finish(ctx, u.getDecision());
       return;
     }
-    if (!u.getShadow() || u.getRollback() || decided.value() != null || trial.value() != null) {
+    if (!u.getShadow() || u.getRollback() || trial.value() != null) {
       return;
     }
+    // Read in topic order, a shadow announcement after a decision is a new trial of that version.
+    decided.clear();
     trial.update(u);
     long due = ctx.timerService().currentProcessingTime() + settings.timeout().toMillis();
     deadline.update(due);

@@ -168,6 +168,24 @@ class ShadowEvaluatorTest {
   }
 
   @Test
+  void aDroppedVersionAnnouncedAgainGetsANewTrial() throws Exception {
+    try (var h = evaluator(null)) {
+      h.processElement2(trial("v5"), 0);
+      for (int i = 0; i < 4; i++) {
+        h.processElement1(labelled("v5", 1f, 1f), 100);
+      }
+      h.processElement2(h.extractOutputValues().get(0), 0); // the drop, read back
+      h.processElement2(trial("v5"), 0);
+      for (int i = 0; i < 4; i++) {
+        h.processElement1(labelled("v5", 1f, 0f), 100);
+      }
+      assertThat(h.extractOutputValues())
+          .extracting(ModelUpdate::getDecision)
+          .containsExactly(ShadowEvaluator.DROP, ShadowEvaluator.PROMOTE);
+    }
+  }
+
+  @Test
   void rollbacksAndPlainAnnouncementsStartNoTrial() throws Exception {
     try (var h = evaluator(null)) {
       h.processElement2(ModelUpdate.newBuilder(trial("v5")).setShadow(false).build(), 0);
