@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./streamrank cluster up|down|status}: a multi-process Flink cluster and Kafka broker on
  * this machine ({@link ProcessCluster}), for people without Docker, with the scoring job deployed
- * on it the way it is deployed on a real cluster.
+ * on it the way it is deployed on a real cluster and the retrain worker attached.
  */
 @Command(
     name = "cluster",
@@ -63,7 +63,9 @@ final class ClusterCommand implements Callable<Integer> {
             + " Flink distribution in flink-dist/target/flink/lib (ONNX Runtime in lib/, loaded"
             + " parent-first), creates the topics, and deploys the scoring job (job jar uploaded"
             + " through Flink's REST API) serving the registry's latest version; with no"
-            + " --registry, an initial model is trained and published first, as the demo does.",
+            + " --registry, an initial model is trained and published first, as the demo does."
+            + " Then a retrain worker (streamrank retrain-worker) joins as one more JVM: it"
+            + " consumes retrain-requests and publishes to the same registry and broker.",
         "The processes keep running after this command returns; stop them with cluster down."
       })
   static final class Up implements Callable<Integer> {
@@ -125,11 +127,20 @@ final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--no-job", description = "Start the processes only; deploy nothing.")
     boolean noJob;
 
+    @Option(
+        names = "--retrain-budget",
+        defaultValue = "6",
+        description =
+            "Configurations the attached retrain worker tunes per request; 0 starts no retrain"
+                + " worker (default: ${DEFAULT-VALUE}).")
+    int retrainBudget;
+
     @Override
     public Integer call() throws Exception {
       StreamrankCli.require(taskManagers > 0, "--task-managers must be > 0");
       StreamrankCli.require(slots > 0, "--slots must be > 0");
       StreamrankCli.require(partitions > 0, "--partitions must be > 0");
+      StreamrankCli.require(retrainBudget >= 0, "--retrain-budget must be >= 0");
       Path jar = noJob ? null : jobJar != null ? jobJar : defaultJobJar();
       StreamrankCli.require(
           jar == null || Files.isRegularFile(jar),
@@ -153,12 +164,21 @@ final class ClusterCommand implements Callable<Integer> {
           taskManagers, where.dir.toAbsolutePath());
       ProcessCluster cluster = ProcessCluster.start(settings);
       try {
-        String job = noJob ? null : deploy(cluster, jar, out);
+        Path reg = registry != null ? registry : cluster.workDir().resolve("registry");
+        String job = noJob ? null : deploy(cluster, reg, jar, out);
+        if (job != null && retrainBudget > 0) {
+          out.println("starting the retrain worker ...");
+          cluster.startRetrainWorker(retrainWorkerArgs(reg));
+        }
         out.printf("%nKafka          %s%n", cluster.bootstrapServers());
         out.printf("Flink web UI   %s%n", cluster.restUri());
         if (job != null) {
           out.printf(
               "scoring job    %s (%s)%n", job, cluster.restUri().resolve("/#/job/running/" + job));
+        }
+        if (job != null && retrainBudget > 0) {
+          out.printf(
+              "retrain worker consumes retrain-requests, publishes to %s%n", reg.toAbsolutePath());
         }
         out.printf("logs           %s%n", cluster.workDir().resolve("log"));
         out.printf(
@@ -176,8 +196,28 @@ final class ClusterCommand implements Callable<Integer> {
       }
     }
 
-    private String deploy(ProcessCluster cluster, Path jar, PrintStream out) throws Exception {
-      Path reg = registry != null ? registry : cluster.workDir().resolve("registry");
+    /** The retrain worker's options: the same registry and data as the scoring job's model. */
+    private List<String> retrainWorkerArgs(Path reg) {
+      List<String> args = new java.util.ArrayList<>();
+      args.addAll(List.of("--registry", reg.toAbsolutePath().toString()));
+      args.addAll(List.of("--budget", Integer.toString(retrainBudget)));
+      if (data.data != null) {
+        args.addAll(List.of("--data", data.data.toAbsolutePath().toString()));
+      } else {
+        args.addAll(
+            List.of(
+                "--synthetic-ratings",
+                Integer.toString(data.syntheticRatings),
+                "--scenario",
+                data.scenario,
+                "--seed",
+                Long.toString(data.seed)));
+      }
+      return args;
+    }
+
+    private String deploy(ProcessCluster cluster, Path reg, Path jar, PrintStream out)
+        throws Exception {
       String uri = reg.toAbsolutePath().toUri().toString();
       Optional<String> version = Files.isDirectory(reg) ? new ModelRegistry(uri).latest() : null;
       if (version == null || version.isEmpty()) {
@@ -277,6 +317,11 @@ final class ClusterCommand implements Callable<Integer> {
         allUp &= alive;
         out.printf(
             "%-14s pid %-8d %-8s %s%n", m.name(), m.pid(), alive ? "running" : "gone", m.log());
+      }
+      for (ProcessCluster.Member m : cluster.members()) {
+        cluster
+            .metricsUri(m.name())
+            .ifPresent(u -> out.printf("metrics        %-14s %s%n", m.name(), u));
       }
       out.printf("Kafka          %s%n", cluster.bootstrapServers());
       out.printf("Flink web UI   %s%n", cluster.restUri());

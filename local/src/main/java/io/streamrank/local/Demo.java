@@ -18,6 +18,7 @@ import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.ModelProvider;
 import io.streamrank.streaming.ScoringOptions;
+import io.streamrank.streaming.monitor.MonitorSettings;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,6 +56,7 @@ public final class Demo {
    * @param drainTimeout how long to wait for outputs after the replay ends
    * @param summary where to write the JSON summary, or null
    * @param retrainBudget configurations the retrain job tunes per request; 0 turns retraining off
+   * @param report where to write the HTML monitoring report, or null
    */
   public record Settings(
       Path data,
@@ -70,7 +72,8 @@ public final class Demo {
       Path registry,
       Duration drainTimeout,
       Path summary,
-      int retrainBudget) {}
+      int retrainBudget,
+      Path report) {}
 
   private final PrintStream out;
 
@@ -115,7 +118,7 @@ public final class Demo {
       conf.set(ScoringOptions.BATCH_SIZE, s.batchSize());
       conf.set(ScoringOptions.FLUSH_INTERVAL, Duration.ofMillis(s.flushMs()));
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
-      monitorSettings(conf, live);
+      MonitorSettings monitors = monitorSettings(conf, live);
       ModelProvider provider = model.provider();
       StreamExecutionEnvironment env =
           LocalFlink.environment(s.parallelism(), s.webUi(), s.webPort());
@@ -147,6 +150,7 @@ public final class Demo {
         long replayStart = System.nanoTime();
         replay.replay(live, s.rate(), "ev-");
         injectCorrupt(replay, s.corrupt());
+        long lastWindowEnd = sendEndMarkers(replay, live, monitors, s.partitions());
         replay.flush();
         double replaySeconds = (System.nanoTime() - replayStart) / 1e9;
         long sent = replay.sentSoFar();
@@ -156,7 +160,8 @@ public final class Demo {
           checkJobAlive(job);
           Thread.sleep(100);
         }
-        // Window reports and retrain requests follow their predictions by a checkpoint or two.
+        awaitWindowReports(collector, lastWindowEnd);
+        // Retrain requests follow their window reports by a checkpoint or two.
         Thread.sleep(2500);
         if (worker != null) {
           awaitRetrains(worker, collector);
@@ -187,6 +192,9 @@ public final class Demo {
                 retrainRequests(collector),
                 retrains(worker, collector));
         report(summary, collector, s.summary());
+        if (s.report() != null) {
+          writeHtmlReport(s, data, live, monitors, collector);
+        }
         return summary;
       }
     }
@@ -291,11 +299,76 @@ public final class Demo {
   }
 
   /**
+   * Sends the end-of-replay markers ({@link ReplayProducer#sendEndMarkers}) one window plus the
+   * out-of-orderness after the last live event, so the last monitor window closes.
+   *
+   * @return the end of the last window that holds live events, epoch ms
+   */
+  private long sendEndMarkers(
+      ReplayProducer replay, List<Rating> live, MonitorSettings monitors, int partitions) {
+    long window = monitors.window().toMillis();
+    long last = live.stream().mapToLong(Rating::timestamp).max().orElse(0) * 1000;
+    long markerTime = last + window + monitors.maxOutOfOrderness().toMillis() + 60_000;
+    long n = replay.sendEndMarkers(live, partitions, 4, markerTime, "end-");
+    out.printf(
+        "end of replay: %d marker events at %s close the last monitor window%n",
+        n, java.time.Instant.ofEpochMilli(markerTime));
+    return last - Math.floorMod(last, window) + window;
+  }
+
+  /** Waits (up to 30 s) for the drift, error and latency reports of the last window. */
+  private static void awaitWindowReports(OutputCollector collector, long lastWindowEnd)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline
+        && !List.of("drift", "error", "latency").stream()
+            .allMatch(
+                kind ->
+                    collector.reports().stream()
+                        .anyMatch(
+                            r -> r.getKind().equals(kind) && r.getWindowEnd() >= lastWindowEnd))) {
+      Thread.sleep(200);
+    }
+  }
+
+  /** Writes the HTML monitoring report: the window reports and a mark per swapped-in version. */
+  private void writeHtmlReport(
+      Settings s,
+      RatingData data,
+      List<Rating> live,
+      MonitorSettings monitors,
+      OutputCollector collector)
+      throws java.io.IOException {
+    List<String> versions = collector.versions();
+    Map<String, Long> firstEvents = collector.firstEventTimes();
+    List<MonitorHtmlReport.SwapMark> swaps = new ArrayList<>();
+    for (String v : versions.subList(Math.min(1, versions.size()), versions.size())) {
+      swaps.add(new MonitorHtmlReport.SwapMark(v, firstEvents.get(v)));
+    }
+    String conditions =
+        String.format(
+            "%s; %,d live events replayed %s; %d-day event-time windows; %d partitions,"
+                + " parallelism %d; written %s",
+            data.source(),
+            live.size(),
+            s.rate() > 0 ? String.format("at %,.0f/s", s.rate()) : "as fast as possible",
+            monitors.window().toDays(),
+            s.partitions(),
+            s.parallelism(),
+            java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    new MonitorHtmlReport("streamrank demo: monitors", conditions, monitors.policy())
+        .write(s.report(), collector.reports(), swaps);
+    out.println("report written to " + s.report());
+  }
+
+  /**
    * Monitor windows sized to the replay: about twelve windows of whole days over the live range
    * (weekly for the built-in 84 days), a day of out-of-orderness per week of window, a request
    * after two breaching windows, and four windows of cooldown and request timeout.
+   *
+   * @return the monitor settings the job will run with
    */
-  private void monitorSettings(Configuration conf, List<Rating> live) {
+  private MonitorSettings monitorSettings(Configuration conf, List<Rating> live) {
     long first = live.stream().mapToLong(Rating::timestamp).min().orElse(0);
     long last = live.stream().mapToLong(Rating::timestamp).max().orElse(0);
     long days = Math.max(1, Math.round((last - first) / 86_400.0 / 12));
@@ -307,6 +380,7 @@ public final class Demo {
     conf.set(ScoringOptions.TRIGGER_COOLDOWN, window.multipliedBy(4));
     conf.set(ScoringOptions.TRIGGER_REQUEST_TIMEOUT, window.multipliedBy(4));
     out.printf("monitors: %d-day event-time windows, retrain after 2 breaching windows%n", days);
+    return ScoringOptions.monitorSettings(conf);
   }
 
   /** The largest value of each drift signal over the window reports. */
@@ -315,6 +389,8 @@ public final class Demo {
     d.put("prediction_psi", collector.maxFigure("drift", "prediction_psi"));
     d.put("rating_psi", collector.maxFigure("error", "rating_psi"));
     d.put("hour_psi", collector.maxFigure("drift", "hour_psi"));
+    d.put("user_activity_psi", collector.maxFigure("drift", "user_activity_psi"));
+    d.put("movie_popularity_psi", collector.maxFigure("drift", "movie_popularity_psi"));
     d.put("oov_rate", collector.maxFigure("drift", "oov_rate"));
     d.put("rmse_increase", collector.maxFigure("error", "rmse_increase"));
     return d;

@@ -25,8 +25,8 @@ import java.util.Map;
  *     scoring job reported
  * @param trainRmse extra figures of the initial model (valid/test RMSE, rows)
  * @param drift the largest value of each drift signal over the monitor windows ({@code
- *     prediction_psi}, {@code hour_psi}, {@code rating_psi}, {@code oov_rate}, {@code
- *     rmse_increase})
+ *     prediction_psi}, {@code hour_psi}, {@code user_activity_psi}, {@code movie_popularity_psi},
+ *     {@code rating_psi}, {@code oov_rate}, {@code rmse_increase})
  * @param retrainRequests every retrain request the trigger raised: id, reason, serving version and
  *     data window
  */

@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * process from Kafka's own server classes ({@link KafkaRaftServer}), with a temporary data
  * directory removed on close. Every listener (client and controller) binds to the given host,
  * 127.0.0.1 by default; nothing listens on the wildcard address.
+ *
+ * <p>{@link #startSecured} starts it the way the docker-compose cluster runs Kafka: SASL/PLAIN on
+ * every listener, the {@code StandardAuthorizer}, {@code allow.everyone.if.no.acl.found=false} and
+ * {@code admin} as the only super user.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -47,6 +51,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private static final int NODE_ID = 1;
   private static final String BROKER_LISTENER = "PLAINTEXT";
+  private static final String SASL_LISTENER = "SASL";
+
+  /** The super user of a secured broker ({@link #startSecured}). */
+  public static final String ADMIN_USER = "admin";
+
+  private static final String PLAIN_LOGIN_MODULE =
+      "org.apache.kafka.common.security.plain.PlainLoginModule required";
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
   private static final int START_ATTEMPTS = 3;
   private static final long READY_TIMEOUT_MS = 60_000;
@@ -56,12 +67,19 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final String bootstrapServers;
   private final int port;
   private final int controllerPort;
+  private final Map<String, String> users;
   private boolean closed;
 
   private EmbeddedKafka(
-      KafkaRaftServer server, Path dataDir, String host, int port, int controllerPort) {
+      KafkaRaftServer server,
+      Path dataDir,
+      String host,
+      int port,
+      int controllerPort,
+      Map<String, String> users) {
     this.server = server;
     this.dataDir = dataDir;
+    this.users = users;
     this.bootstrapServers = hostForAddress(host) + ":" + port;
     this.port = port;
     this.controllerPort = controllerPort;
@@ -81,6 +99,25 @@ public final class EmbeddedKafka implements AutoCloseable {
    *     gets a free port on the same host.
    */
   public static EmbeddedKafka start(String host, int port) throws Exception {
+    return start(host, port, Map.of());
+  }
+
+  /**
+   * Starts a single-node KRaft broker on 127.0.0.1 (free ports) that authenticates with SASL/PLAIN
+   * on every listener and authorizes with ACLs: {@code users} maps user names to passwords and must
+   * hold {@link #ADMIN_USER}, the super user (also the broker's own identity). Anyone else may do
+   * only what an ACL allows. {@link #clientProperties()} are the admin's.
+   */
+  public static EmbeddedKafka startSecured(Map<String, String> users) throws Exception {
+    if (!users.containsKey(ADMIN_USER)) {
+      throw new IllegalArgumentException(
+          "users must include the super user '" + ADMIN_USER + "', got " + users.keySet());
+    }
+    return start(DEFAULT_HOST, 0, Map.copyOf(users));
+  }
+
+  private static EmbeddedKafka start(String host, int port, Map<String, String> users)
+      throws Exception {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must not be empty");
     }
@@ -92,7 +129,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       int brokerPort = port != 0 ? port : freePort(bindAddress);
       int controllerPort = freePort(bindAddress, brokerPort);
       try {
-        return startOnce(host, brokerPort, controllerPort);
+        return startOnce(host, brokerPort, controllerPort, users);
       } catch (Exception e) {
         // A free port picked above may be taken by someone else before the broker binds it.
         if (attempt < START_ATTEMPTS && hasCause(e, BindException.class)) {
@@ -104,16 +141,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static EmbeddedKafka startOnce(String host, int port, int controllerPort)
-      throws Exception {
+  private static EmbeddedKafka startOnce(
+      String host, int port, int controllerPort, Map<String, String> users) throws Exception {
     Path dataDir = Files.createTempDirectory("streamrank-kafka-");
     KafkaRaftServer server = null;
     try {
-      KafkaConfig config = config(host, port, controllerPort, dataDir.resolve("data"));
+      KafkaConfig config = config(host, port, controllerPort, dataDir.resolve("data"), users);
       format(config);
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
-      EmbeddedKafka kafka = new EmbeddedKafka(server, dataDir, host, port, controllerPort);
+      EmbeddedKafka kafka = new EmbeddedKafka(server, dataDir, host, port, controllerPort, users);
       kafka.awaitReady();
       LOG.info("Kafka broker (KRaft) up at {}", kafka.bootstrapServers());
       return kafka;
@@ -131,15 +168,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static KafkaConfig config(String host, int port, int controllerPort, Path logDir) {
+  private static KafkaConfig config(
+      String host, int port, int controllerPort, Path logDir, Map<String, String> users) {
     String h = hostForAddress(host);
+    boolean secured = !users.isEmpty();
+    String listener = secured ? SASL_LISTENER : BROKER_LISTENER;
+    String protocol = secured ? "SASL_PLAINTEXT" : "PLAINTEXT";
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("process.roles", "broker,controller");
     p.put("node.id", Integer.toString(NODE_ID));
     p.put("controller.quorum.voters", NODE_ID + "@" + h + ":" + controllerPort);
     p.put(
         "listeners",
-        BROKER_LISTENER
+        listener
             + "://"
             + h
             + ":"
@@ -150,12 +191,23 @@ public final class EmbeddedKafka implements AutoCloseable {
             + h
             + ":"
             + controllerPort);
-    p.put("advertised.listeners", BROKER_LISTENER + "://" + h + ":" + port);
+    p.put("advertised.listeners", listener + "://" + h + ":" + port);
     p.put(
         "listener.security.protocol.map",
-        BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        listener + ":" + protocol + "," + CONTROLLER_LISTENER + ":" + protocol);
     p.put("controller.listener.names", CONTROLLER_LISTENER);
-    p.put("inter.broker.listener.name", BROKER_LISTENER);
+    p.put("inter.broker.listener.name", listener);
+    if (secured) {
+      p.put("sasl.enabled.mechanisms", "PLAIN");
+      p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      p.put("sasl.mechanism.controller.protocol", "PLAIN");
+      String jaas = brokerJaas(users);
+      p.put("listener.name." + listener.toLowerCase() + ".plain.sasl.jaas.config", jaas);
+      p.put("listener.name." + CONTROLLER_LISTENER.toLowerCase() + ".plain.sasl.jaas.config", jaas);
+      p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      p.put("allow.everyone.if.no.acl.found", "false");
+      p.put("super.users", "User:" + ADMIN_USER);
+    }
     p.put("log.dirs", logDir.toString());
     p.put("metadata.log.dir", logDir.toString());
     // One node: every internal topic has one replica, and a fast first group join.
@@ -175,6 +227,38 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
     p.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
     return new KafkaConfig(p, false);
+  }
+
+  /** The PLAIN login of the broker itself (as the admin) and every user it accepts. */
+  private static String brokerJaas(Map<String, String> users) {
+    StringBuilder jaas = new StringBuilder(PLAIN_LOGIN_MODULE);
+    jaas.append(" username=\"" + ADMIN_USER + "\" password=\"" + users.get(ADMIN_USER) + "\"");
+    new java.util.TreeMap<>(users)
+        .forEach((user, password) -> jaas.append(" user_" + user + "=\"" + password + "\""));
+    return jaas.append(";").toString();
+  }
+
+  /** A client's {@code sasl.jaas.config} for SASL/PLAIN. */
+  static String plainLogin(String user, String password) {
+    return PLAIN_LOGIN_MODULE + " username=\"" + user + "\" password=\"" + password + "\";";
+  }
+
+  /**
+   * Client properties of a user of a secured broker ({@link #startSecured}): bootstrap servers,
+   * SASL_PLAINTEXT and PLAIN with the user's password.
+   */
+  public Properties clientProperties(String user) {
+    String password = users.get(user);
+    if (password == null) {
+      throw new IllegalArgumentException(
+          "no user '" + user + "' on this broker, expected one of " + users.keySet());
+    }
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+    p.put("sasl.mechanism", "PLAIN");
+    p.put("sasl.jaas.config", plainLogin(user, password));
+    return p;
   }
 
   /** Writes meta.properties and the bootstrap metadata, as {@code kafka-storage.sh format} does. */
@@ -242,8 +326,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     return dataDir;
   }
 
-  /** Admin client properties for this broker. */
+  /** Admin client properties for this broker (the super user's on a secured one). */
   public Properties clientProperties() {
+    if (!users.isEmpty()) {
+      return clientProperties(ADMIN_USER);
+    }
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     return p;
@@ -251,7 +338,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Creates every streamrank topic (compacted {@code model-updates}); existing ones are kept. */
   public void createTopics(Topics topics, int partitions) throws Exception {
-    createTopics(bootstrapServers(), topics, partitions);
+    createTopics(clientProperties(), topics, partitions);
   }
 
   /**
@@ -259,6 +346,13 @@ public final class EmbeddedKafka implements AutoCloseable {
    * model-updates} with one partition, the others with {@code partitions}); existing ones are kept.
    */
   public static void createTopics(String bootstrapServers, Topics topics, int partitions)
+      throws Exception {
+    Properties admin = new Properties();
+    admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    createTopics(admin, topics, partitions);
+  }
+
+  private static void createTopics(Properties adminClient, Topics topics, int partitions)
       throws Exception {
     List<NewTopic> wanted = new ArrayList<>();
     Map<String, Map<String, String>> configs = topics.topicConfigs();
@@ -268,9 +362,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       nt.configs(configs.getOrDefault(t.name(), Map.of()));
       wanted.add(nt);
     }
-    Properties admin0 = new Properties();
-    admin0.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    try (Admin admin = Admin.create(admin0)) {
+    try (Admin admin = Admin.create(adminClient)) {
       for (NewTopic nt : wanted) {
         try {
           admin.createTopics(List.of(nt)).all().get(30, TimeUnit.SECONDS);

@@ -104,6 +104,7 @@ final class InitialModel {
             model,
             version,
             null,
+            train,
             valid,
             Map.of("valid_rmse", validRmse, "train_rows", (double) train.size()));
     out.printf(

@@ -32,6 +32,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private final Map<String, Float> scores = new HashMap<>();
   private final Set<String> versions = new LinkedHashSet<>();
   private final Map<String, Long> servingAndShadow = new HashMap<>();
+  private final Map<String, Long> firstEventTimes = new HashMap<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
   private final List<MonitorReport> reports = new ArrayList<>();
   private final List<RetrainRequest> retrainRequests = new ArrayList<>();
@@ -96,6 +97,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
           p.getModelVersion() + " / " + (p.getShadowVersion() == null ? "-" : p.getShadowVersion()),
           1L,
           Long::sum);
+      firstEventTimes.merge(p.getModelVersion(), p.getEventTimestamp(), Math::min);
       List<String> seq = versionsByPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>());
       if (seq.isEmpty() || !seq.get(seq.size() - 1).equals(p.getModelVersion())) {
         seq.add(p.getModelVersion());
@@ -223,6 +225,11 @@ public final class OutputCollector implements Runnable, AutoCloseable {
    */
   public synchronized Map<String, Long> servingAndShadowCounts() {
     return Map.copyOf(servingAndShadow);
+  }
+
+  /** For each model version, the earliest event time (epoch ms) of a prediction it made. */
+  public synchronized Map<String, Long> firstEventTimes() {
+    return Map.copyOf(firstEventTimes);
   }
 
   /** How many times each event id came out as a prediction. */

@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.CoreOptions;
@@ -44,7 +46,9 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
  * broker ({@link StandaloneKafka}). Flink runs from a {@code lib/} directory assembled from Flink's
  * artifacts on Maven Central (the {@code flink-dist} module), configured the way a production
  * cluster must be for streamrank: ONNX Runtime in {@code lib/} and loaded parent-first. Every
- * endpoint binds to 127.0.0.1.
+ * endpoint binds to 127.0.0.1, except the Prometheus reporter's (see {@link #metricsUri}). Each
+ * Flink process serves its metrics for Prometheus on a port of its own, and a retrain worker
+ * ({@link RetrainWorkerCommand}) can join as one more JVM against the same broker and registry.
  *
  * <p>Everything lives in one work directory: {@code conf/} (the generated {@code config.yaml}),
  * {@code log/} (one {@code .log} and one {@code .out} per process), checkpoints, savepoints, and
@@ -69,6 +73,18 @@ public final class ProcessCluster implements AutoCloseable {
   private static final String TASK_MANAGER = "taskmanager-";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The retrain worker's member name ({@link #startRetrainWorker}). */
+  public static final String RETRAIN_WORKER = "retrain-worker";
+
+  /** Flink's Prometheus reporter, in lib/ (flink-dist); each Flink process gets its own port. */
+  static final String PROMETHEUS_REPORTER_FACTORY =
+      "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+
+  private static final ConfigOption<String> PROMETHEUS_FACTORY_OPTION =
+      ConfigOptions.key("metrics.reporter.prom.factory.class").stringType().noDefaultValue();
+  private static final ConfigOption<String> PROMETHEUS_PORT_OPTION =
+      ConfigOptions.key("metrics.reporter.prom.port").stringType().noDefaultValue();
 
   /**
    * The module-system openings Flink's own distribution passes to every JVM on Java 17
@@ -115,7 +131,8 @@ public final class ProcessCluster implements AutoCloseable {
    *
    * @param workDir configuration, logs, checkpoints and the pid file
    * @param flinkLib Flink's lib/ directory (the jars of the JobManager and TaskManager JVMs)
-   * @param brokerClasspath classpath of the broker JVM (streamrank's own, with Kafka's server)
+   * @param brokerClasspath classpath of streamrank's own JVMs, the broker and the retrain worker
+   *     (streamrank's classes with Kafka's server)
    * @param taskManagers TaskManagers started at first
    * @param slotsPerTaskManager task slots of each TaskManager
    * @param restPort the JobManager's REST and web UI port; 0 picks a free one
@@ -274,6 +291,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final Settings settings;
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final Map<String, Process> children = new LinkedHashMap<>();
+  private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
   private String bootstrapServers;
   private URI restUri;
   private int nextTaskManager = 1;
@@ -349,6 +367,10 @@ public final class ProcessCluster implements AutoCloseable {
                 Long.parseLong(p.getProperty(name)),
                 Long.parseLong(p.getProperty("member." + m + ".start")),
                 Path.of(p.getProperty("member." + m + ".log"))));
+        String metrics = p.getProperty("member." + m + ".metrics-port");
+        if (metrics != null) {
+          c.metricsPorts.put(m, Integer.parseInt(metrics));
+        }
       }
     }
     // Start order, so that stop() takes TaskManagers, JobManager and broker down in reverse.
@@ -377,6 +399,17 @@ public final class ProcessCluster implements AutoCloseable {
   /** The work directory. */
   public Path workDir() {
     return workDir;
+  }
+
+  /**
+   * Where a Flink process serves its metrics in Prometheus' text format ({@code /metrics}), if it
+   * is a Flink process. Flink's reporter (2.2) has no bind-host setting: it listens on every
+   * interface, on its own port, so firewall that port on a shared machine.
+   */
+  public Optional<URI> metricsUri(String name) {
+    member(name);
+    return Optional.ofNullable(metricsPorts.get(name))
+        .map(port -> URI.create("http://" + HOST + ":" + port + "/metrics"));
   }
 
   /** Every process started, in start order, including ones that have since died. */
@@ -495,19 +528,52 @@ public final class ProcessCluster implements AutoCloseable {
             "--port",
             Integer.toString(settings.kafkaPort())));
     start(KAFKA, cmd, out, out);
+    bootstrapServers = awaitLine(KAFKA, out, StandaloneKafka.READY_PREFIX, "announce its address");
+    saveState();
+  }
+
+  /**
+   * Starts a retrain worker ({@code streamrank retrain-worker}) against this cluster's broker, as
+   * one more member that {@link #stop()} takes down first, and waits until it consumes.
+   *
+   * @param args its options besides {@code --bootstrap-servers} (registry, data, budget, ...)
+   */
+  public void startRetrainWorker(List<String> args) throws Exception {
+    requireStarted();
+    Path out = workDir.resolve("log").resolve(RETRAIN_WORKER + ".log");
+    Files.deleteIfExists(out);
+    Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(RETRAIN_WORKER));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaExecutable());
+    cmd.addAll(
+        List.of(
+            "-Xmx1g",
+            "-Djava.io.tmpdir=" + tmp,
+            "-cp",
+            absolute(settings.brokerClasspath()),
+            StreamrankCli.class.getName(),
+            "retrain-worker",
+            "--bootstrap-servers",
+            bootstrapServers));
+    cmd.addAll(args);
+    start(RETRAIN_WORKER, cmd, out, out);
+    awaitLine(RETRAIN_WORKER, out, RetrainWorkerCommand.READY_PREFIX, "consume retrain requests");
+  }
+
+  /** Waits until a member prints a line starting with {@code prefix}; returns the rest of it. */
+  private String awaitLine(String name, Path out, String prefix, String what) throws Exception {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (bootstrapServers == null) {
+    while (true) {
       if (Files.isRegularFile(out)) {
         for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-          if (line.startsWith(StandaloneKafka.READY_PREFIX)) {
-            bootstrapServers = line.substring(StandaloneKafka.READY_PREFIX.length()).trim();
+          if (line.startsWith(prefix)) {
+            return line.substring(prefix.length()).trim();
           }
         }
       }
-      checkStarting(KAFKA, deadline, "announce its address");
+      checkStarting(name, deadline, what);
       Thread.sleep(100);
     }
-    saveState();
   }
 
   private void startJobManager() throws Exception {
@@ -570,6 +636,9 @@ public final class ProcessCluster implements AutoCloseable {
     cmd.add("--configDir");
     cmd.add(workDir.resolve("conf").toString());
     cmd.addAll(dynamicConfig);
+    int metricsPort = freePort();
+    cmd.addAll(List.of("-D", PROMETHEUS_PORT_OPTION.key() + "=" + metricsPort));
+    metricsPorts.put(name, metricsPort);
     start(name, cmd, out, log);
   }
 
@@ -601,7 +670,7 @@ public final class ProcessCluster implements AutoCloseable {
               + what
               + "; its log ends:\n"
               + logTail(name, 40)
-              + (name.equals(KAFKA) ? "" : "\nand its output:\n" + outTail(name)));
+              + (metricsPorts.containsKey(name) ? "\nand its output:\n" + outTail(name) : ""));
     }
     if (System.nanoTime() > deadline) {
       throw new IllegalStateException(
@@ -637,6 +706,8 @@ public final class ProcessCluster implements AutoCloseable {
     conf.set(TaskManagerOptions.HOST, HOST);
     conf.set(TaskManagerOptions.BIND_HOST, HOST);
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.slotsPerTaskManager());
+    // The port is a dynamic setting of each process (startFlinkProcess).
+    conf.set(PROMETHEUS_FACTORY_OPTION, PROMETHEUS_REPORTER_FACTORY);
     conf.set(CoreOptions.DEFAULT_PARALLELISM, settings.slotsPerTaskManager());
     if (settings.onnxRuntimeParentFirst()) {
       conf.set(
@@ -703,6 +774,10 @@ public final class ProcessCluster implements AutoCloseable {
       p.setProperty("member." + m.name() + ".pid", Long.toString(m.pid()));
       p.setProperty("member." + m.name() + ".start", Long.toString(m.startMillis()));
       p.setProperty("member." + m.name() + ".log", m.log().toString());
+      Integer metrics = metricsPorts.get(m.name());
+      if (metrics != null) {
+        p.setProperty("member." + m.name() + ".metrics-port", Integer.toString(metrics));
+      }
     }
     Path tmp = workDir.resolve(STATE_FILE + ".tmp");
     try (OutputStream out = Files.newOutputStream(tmp)) {

@@ -4,6 +4,7 @@ import io.streamrank.datasets.Rating;
 import io.streamrank.schemas.Event;
 import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.Topics;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Replays ratings in timestamp order as a live stream: each rating becomes an event on {@code
@@ -28,9 +30,17 @@ public final class ReplayProducer implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicReference<>();
 
   public ReplayProducer(String bootstrapServers, Topics topics) {
+    this(KafkaClientFile.load(null, bootstrapServers), topics);
+  }
+
+  /**
+   * A producer that starts from {@code kafkaClient}: {@code bootstrap.servers} and any client
+   * settings the brokers need (security.protocol, sasl.mechanism, sasl.jaas.config, ...).
+   */
+  public ReplayProducer(Properties kafkaClient, Topics topics) {
     this.topics = topics;
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -63,30 +73,65 @@ public final class ReplayProducer implements AutoCloseable {
         }
       }
       Rating r = ratings.get(i);
-      String key = Long.toString(r.userId());
-      String id = eventId(idPrefix, i);
-      long eventTime = r.timestamp() * 1000;
-      Event event =
-          Event.newBuilder()
-              .setEventId(id)
-              .setUserId(r.userId())
-              .setMovieId(r.movieId())
-              .setTimestamp(eventTime)
-              .build();
-      RatingEvent label =
-          RatingEvent.newBuilder()
-              .setEventId(id)
-              .setUserId(r.userId())
-              .setMovieId(r.movieId())
-              .setTimestamp(eventTime)
-              .setRating(r.rating())
-              .build();
-      send(topics.events().name(), key, topics.events().codec().encode(event));
-      send(topics.ratings().name(), key, topics.ratings().codec().encode(label));
-      sent.incrementAndGet();
+      send(r, eventId(idPrefix, i), r.timestamp() * 1000);
     }
     flush();
     return ratings.size();
+  }
+
+  /**
+   * Sends end-of-replay markers: for each of the {@code partitions} partitions of {@code events}
+   * and {@code ratings}, up to {@code perPartition} events with their labels, from distinct users
+   * of {@code ratings} whose records live in that partition, at event time {@code eventTimeMs}.
+   * They are ordinary events, scored and counted like the others. A Kafka source never ends, so
+   * without them no watermark passes the end of the last monitor window and its reports never come
+   * out.
+   *
+   * @param idPrefix prefix of the markers' event ids
+   * @return the number of marker events sent
+   */
+  public long sendEndMarkers(
+      List<Rating> ratings, int partitions, int perPartition, long eventTimeMs, String idPrefix) {
+    int[] taken = new int[partitions];
+    java.util.Set<Long> users = new java.util.HashSet<>();
+    long n = 0;
+    for (int i = ratings.size() - 1; i >= 0 && n < (long) partitions * perPartition; i--) {
+      Rating r = ratings.get(i);
+      String key = Long.toString(r.userId());
+      // The default partitioner's choice for a keyed record.
+      int partition =
+          Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+      if (taken[partition] == perPartition || !users.add(r.userId())) {
+        continue;
+      }
+      taken[partition]++;
+      send(r, eventId(idPrefix, n++), eventTimeMs);
+    }
+    flush();
+    return n;
+  }
+
+  /** Sends a rating as an event, then as its label, keyed by user id. */
+  private void send(Rating r, String id, long eventTimeMs) {
+    String key = Long.toString(r.userId());
+    Event event =
+        Event.newBuilder()
+            .setEventId(id)
+            .setUserId(r.userId())
+            .setMovieId(r.movieId())
+            .setTimestamp(eventTimeMs)
+            .build();
+    RatingEvent label =
+        RatingEvent.newBuilder()
+            .setEventId(id)
+            .setUserId(r.userId())
+            .setMovieId(r.movieId())
+            .setTimestamp(eventTimeMs)
+            .setRating(r.rating())
+            .build();
+    send(topics.events().name(), key, topics.events().codec().encode(event));
+    send(topics.ratings().name(), key, topics.ratings().codec().encode(label));
+    sent.incrementAndGet();
   }
 
   private void send(String topic, String key, byte[] value) {

@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       StreamrankCli.BenchSwapCommand.class,
       StreamrankCli.BenchCommand.class,
       ClusterCommand.class,
+      RetrainWorkerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
@@ -174,6 +175,14 @@ public final class StreamrankCli implements Callable<Integer> {
     Path summary;
 
     @Option(
+        names = "--report",
+        paramLabel = "FILE",
+        description =
+            "Write an HTML report with charts over event time (rolling RMSE, drift against the"
+                + " thresholds, latency percentiles, swaps); it opens in a browser offline.")
+    Path report;
+
+    @Option(
         names = "--drain-timeout",
         defaultValue = "120",
         description = "Seconds to wait for outputs after the replay (default: ${DEFAULT-VALUE}).")
@@ -198,6 +207,9 @@ public final class StreamrankCli implements Callable<Integer> {
       double effectiveRate =
           rate >= 0 ? rate : data.data == null && !data.scenario.equals("none") ? 1000 : 0;
       require(retrainBudget >= 0, "--retrain-budget must be >= 0");
+      require(
+          report == null || java.nio.file.Files.isDirectory(report.toAbsolutePath().getParent()),
+          "--report " + report + ": its directory does not exist");
       DemoSummary s =
           new Demo(System.out)
               .run(
@@ -215,7 +227,8 @@ public final class StreamrankCli implements Callable<Integer> {
                       registry,
                       Duration.ofSeconds(drainSeconds),
                       summary,
-                      retrainBudget));
+                      retrainBudget,
+                      report));
       return s.lostOrDuplicated() ? 1 : 0;
     }
   }
@@ -239,6 +252,14 @@ public final class StreamrankCli implements Callable<Integer> {
     String prefix;
 
     @Option(
+        names = KafkaClientFile.OPTION,
+        paramLabel = "FILE",
+        description =
+            "Kafka client properties file (security.protocol, sasl.mechanism, sasl.jaas.config,"
+                + " ...), e.g. for the docker-compose cluster's producer user.")
+    Path kafkaProperties;
+
+    @Option(
         names = "--rate",
         defaultValue = "0",
         description = "Events per second; 0 = as fast as possible (default).")
@@ -248,7 +269,8 @@ public final class StreamrankCli implements Callable<Integer> {
     public Integer call() {
       RatingData d = data.load();
       d.malformed().forEach(m -> System.err.println("malformed: " + m));
-      try (ReplayProducer p = new ReplayProducer(bootstrap, Topics.withPrefix(prefix))) {
+      java.util.Properties client = KafkaClientFile.load(kafkaProperties, bootstrap);
+      try (ReplayProducer p = new ReplayProducer(client, Topics.withPrefix(prefix))) {
         long start = System.nanoTime();
         long n = p.replay(d.ratings(), rate, "ev-" + System.currentTimeMillis() + "-");
         double secs = (System.nanoTime() - start) / 1e9;

@@ -12,6 +12,11 @@ import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.ScoringOptions;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +107,9 @@ class ProcessClusterIT {
               "500 ms");
       String entry = KafkaScoringJob.class.getName();
       String first = rest.run(jar, entry, args, 2, null);
+      // The retrain worker joins as one more JVM on the same broker and registry.
+      cluster.startRetrainWorker(
+          List.of("--registry", registry.toString(), "--synthetic-ratings", "30000"));
 
       try (OutputCollector out = new OutputCollector(cluster.bootstrapServers(), topics);
           ReplayProducer replay = new ReplayProducer(cluster.bootstrapServers(), topics)) {
@@ -127,6 +136,7 @@ class ProcessClusterIT {
         assertThat(rest.lastRestart(first)).as("job %s restarted", first).isPositive();
         assertThat(rest.failures(first)).as("failures of job %s", first).isNotEmpty();
         assertThat(rest.failures(first).toString()).contains("taskmanager-1");
+        assertDashboardMetricsScraped(cluster.metricsUri("taskmanager-2").orElseThrow());
 
         // Round 2: a new job from a savepoint, on TaskManagers that have run ONNX Runtime before.
         String savepoint = rest.stopWithSavepoint(first, WAIT);
@@ -157,6 +167,35 @@ class ProcessClusterIT {
         assertThat(out.versions()).containsExactly(model.version());
         assertThat(out.deadLetterCount()).isZero();
       }
+      assertThat(cluster.member(ProcessCluster.RETRAIN_WORKER).alive())
+          .as(
+              "retrain worker still consuming; its log ends:\n%s",
+              cluster.logTail(ProcessCluster.RETRAIN_WORKER, 20))
+          .isTrue();
+    }
+  }
+
+  /**
+   * Flink's Prometheus reporter on a TaskManager serves the job's own metrics, among them every
+   * metric the Grafana dashboard queries that an operator registers when it opens (the window
+   * figures appear once a window closes; DeploymentFilesTest checks those against the statistics).
+   */
+  private static void assertDashboardMetricsScraped(URI metrics) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(HttpRequest.newBuilder(metrics).GET().build(), BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET %s", metrics).isEqualTo(200);
+    String scrape = r.body();
+    List<DeploymentFiles.QueriedMetric> eager =
+        DeploymentFiles.queriedMetrics(DeploymentFiles.dashboard()).stream()
+            .filter(DeploymentFilesTest::eagerMetric)
+            .toList();
+    assertThat(eager).hasSizeGreaterThan(5);
+    for (DeploymentFiles.QueriedMetric m : eager) {
+      String labels = m.monitorKind() == null ? "" : "[^}]*monitor=\"" + m.monitorKind() + "\"";
+      assertThat(scrape)
+          .as("%s in the scrape of %s", m, metrics)
+          .containsPattern(Pattern.quote(m.name()) + "\\{" + labels);
     }
   }
 

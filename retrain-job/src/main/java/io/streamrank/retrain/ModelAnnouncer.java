@@ -27,9 +27,17 @@ public final class ModelAnnouncer implements Announcer, AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
 
   public ModelAnnouncer(String bootstrapServers, Topics topics) {
+    this(kafkaClient(bootstrapServers), topics);
+  }
+
+  /**
+   * An announcer whose producer starts from {@code kafkaClient}: {@code bootstrap.servers} and any
+   * client settings the brokers need (security.protocol, sasl.mechanism, sasl.jaas.config, ...).
+   */
+  public ModelAnnouncer(Properties kafkaClient, Topics topics) {
     this.topics = topics;
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     producer =
@@ -37,6 +45,12 @@ public final class ModelAnnouncer implements Announcer, AutoCloseable {
             p,
             new StringSerializer(),
             new org.apache.kafka.common.serialization.ByteArraySerializer());
+  }
+
+  private static Properties kafkaClient(String bootstrapServers) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return p;
   }
 
   /** The announcement of a published bundle. */

@@ -228,6 +228,13 @@ public final class RetrainService implements AutoCloseable {
     return Math.sqrt(sum / rows.size());
   }
 
+  /** The rows the refit model trained on: train and valid. */
+  private static List<Rating> trainedRows(DataSpec.Loaded loaded) {
+    List<Rating> rows = new ArrayList<>(loaded.split().train());
+    rows.addAll(loaded.split().valid());
+    return rows;
+  }
+
   private BundleRef publish(
       String version,
       RetrainRequest request,
@@ -259,7 +266,8 @@ public final class RetrainService implements AutoCloseable {
             loaded.testFeatures(),
             loaded.numFeatures() > 0
                 ? io.streamrank.model.features.StreamingFeatures.DEFAULT.toMap()
-                : null);
+                : null,
+            trainedRows(loaded));
     return registry.publish(onnx, manifest);
   }
 }

@@ -31,11 +31,20 @@ public final class RetrainWorker implements Runnable, AutoCloseable {
 
   public RetrainWorker(
       RetrainService service, String bootstrapServers, Topics topics, Consumer<String> log) {
+    this(service, kafkaClient(bootstrapServers), topics, log);
+  }
+
+  /**
+   * A worker whose consumer starts from {@code kafkaClient}: {@code bootstrap.servers} and any
+   * client settings the brokers need (security.protocol, sasl.mechanism, sasl.jaas.config, ...).
+   */
+  public RetrainWorker(
+      RetrainService service, Properties kafkaClient, Topics topics, Consumer<String> log) {
     this.service = service;
     this.topics = topics;
     this.log = log;
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putAll(kafkaClient);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamrank-retrain");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -102,6 +111,12 @@ public final class RetrainWorker implements Runnable, AutoCloseable {
         log.accept("closing the retrain service failed: " + e);
       }
     }
+  }
+
+  private static Properties kafkaClient(String bootstrapServers) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return p;
   }
 
   /** Every request handled so far, in order. */

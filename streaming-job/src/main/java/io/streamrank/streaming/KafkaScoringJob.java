@@ -91,8 +91,10 @@ public final class KafkaScoringJob {
     ScoringOptions.validate(conf);
     Topics topics = Topics.withPrefix(conf.get(ScoringOptions.TOPIC_PREFIX));
     String servers = conf.get(ScoringOptions.BOOTSTRAP_SERVERS);
+    Properties client = ScoringOptions.kafkaClientProperties(conf);
     KafkaSource<Either<DeadLetter, Event>> source =
         KafkaSource.<Either<DeadLetter, Event>>builder()
+            .setProperties(client)
             .setBootstrapServers(servers)
             .setTopics(topics.events().name())
             .setGroupId(conf.get(ScoringOptions.GROUP_ID))
@@ -105,6 +107,7 @@ public final class KafkaScoringJob {
     // Compacted: reading it whole gives the latest announcement per key; older ones are ignored.
     KafkaSource<Either<DeadLetter, ModelUpdate>> updates =
         KafkaSource.<Either<DeadLetter, ModelUpdate>>builder()
+            .setProperties(client)
             .setBootstrapServers(servers)
             .setTopics(topics.modelUpdates().name())
             .setGroupId(conf.get(ScoringOptions.GROUP_ID) + "-model-updates")
@@ -114,6 +117,7 @@ public final class KafkaScoringJob {
             .build();
     KafkaSource<Either<DeadLetter, RatingEvent>> ratings =
         KafkaSource.<Either<DeadLetter, RatingEvent>>builder()
+            .setProperties(client)
             .setBootstrapServers(servers)
             .setTopics(topics.ratings().name())
             .setGroupId(conf.get(ScoringOptions.GROUP_ID) + "-ratings")
@@ -160,7 +164,7 @@ public final class KafkaScoringJob {
   private static <T extends SpecificRecordBase> KafkaSink<T> sink(
       Configuration conf, Topic<T> topic, SerializableFunction<T, String> key, String name) {
     boolean exactlyOnce = conf.get(ScoringOptions.EXACTLY_ONCE);
-    Properties producer = new Properties();
+    Properties producer = ScoringOptions.kafkaClientProperties(conf);
     producer.setProperty(
         "transaction.timeout.ms",
         Long.toString(conf.get(ScoringOptions.TRANSACTION_TIMEOUT).toMillis()));

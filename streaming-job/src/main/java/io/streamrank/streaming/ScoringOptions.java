@@ -3,8 +3,14 @@ package io.streamrank.streaming;
 import io.streamrank.streaming.monitor.MonitorSettings;
 import io.streamrank.streaming.monitor.ShadowSettings;
 import io.streamrank.streaming.monitor.TriggerPolicy;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -44,6 +50,16 @@ public final class ScoringOptions {
           .stringType()
           .defaultValue("streamrank-scoring")
           .withDescription("Prefix of the sink's transactional ids; unique per job on a cluster.");
+
+  public static final ConfigOption<String> KAFKA_CLIENT_PROPERTIES =
+      ConfigOptions.key("streamrank.kafka.client-properties")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "A Kafka client properties file (security.protocol, sasl.mechanism,"
+                  + " sasl.jaas.config, ssl.*) applied to every Kafka source and sink of the job,"
+                  + " so credentials stay out of the program arguments. Read where the job is"
+                  + " built (the JobManager in application mode).");
 
   public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
       ConfigOptions.key("streamrank.kafka.transaction-timeout")
@@ -183,6 +199,24 @@ public final class ScoringOptions {
               "PSI of an input distribution (the events' hour of day) against the serving"
                   + " version's reference above which the window breaches.");
 
+  public static final ConfigOption<Double> TRIGGER_USER_ACTIVITY_PSI =
+      ConfigOptions.key("streamrank.trigger.user-activity-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of user activity (per event, the training-set rating count of its user, bucketed;"
+                  + " 0 for an unknown user) against the serving version's reference above which"
+                  + " the window breaches.");
+
+  public static final ConfigOption<Double> TRIGGER_MOVIE_POPULARITY_PSI =
+      ConfigOptions.key("streamrank.trigger.movie-popularity-psi")
+          .doubleType()
+          .defaultValue(0.25)
+          .withDescription(
+              "PSI of movie popularity (per event, the training-set rating count of its movie,"
+                  + " bucketed; 0 for an unknown movie) against the serving version's reference"
+                  + " above which the window breaches.");
+
   public static final ConfigOption<Double> TRIGGER_RATING_PSI =
       ConfigOptions.key("streamrank.trigger.rating-psi")
           .doubleType()
@@ -299,6 +333,8 @@ public final class ScoringOptions {
         List.of(
             TRIGGER_PREDICTION_PSI,
             TRIGGER_INPUT_PSI,
+            TRIGGER_USER_ACTIVITY_PSI,
+            TRIGGER_MOVIE_POPULARITY_PSI,
             TRIGGER_RATING_PSI,
             TRIGGER_OOV_RATE,
             TRIGGER_RMSE_INCREASE)) {
@@ -337,6 +373,8 @@ public final class ScoringOptions {
         new TriggerPolicy(
             conf.get(TRIGGER_PREDICTION_PSI),
             conf.get(TRIGGER_INPUT_PSI),
+            conf.get(TRIGGER_USER_ACTIVITY_PSI),
+            conf.get(TRIGGER_MOVIE_POPULARITY_PSI),
             conf.get(TRIGGER_RATING_PSI),
             conf.get(TRIGGER_OOV_RATE),
             conf.get(TRIGGER_RMSE_INCREASE),
@@ -345,6 +383,26 @@ public final class ScoringOptions {
             conf.get(TRIGGER_WINDOWS),
             conf.get(TRIGGER_COOLDOWN).toMillis(),
             conf.get(TRIGGER_REQUEST_TIMEOUT).toMillis()));
+  }
+
+  /**
+   * The Kafka client settings of {@link #KAFKA_CLIENT_PROPERTIES}, empty when it is not set.
+   *
+   * @throws IllegalArgumentException naming the setting when the file cannot be read
+   */
+  public static Properties kafkaClientProperties(Configuration conf) {
+    Properties p = new Properties();
+    String file = conf.get(KAFKA_CLIENT_PROPERTIES);
+    if (file == null) {
+      return p;
+    }
+    try (Reader in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+      p.load(in);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "setting " + KAFKA_CLIENT_PROPERTIES.key() + ": cannot read '" + file + "': " + e, e);
+    }
+    return p;
   }
 
   private static void require(boolean ok, ConfigOption<?> option, String problem) {

@@ -29,6 +29,13 @@ public final class Bundles {
   /** Edges of the hour-of-day histogram: 24 bins of one hour, UTC. */
   public static final double[] HOUR_EDGES = Histogram.edges(0, 24, 24);
 
+  /**
+   * Edges of the user-activity and movie-popularity histograms, over training-set rating counts:
+   * bins 0 (unknown to the model), 1, 2–4, 5–9, 10–19, 20–49, 50–99, 100–199, 200–499, 500 and
+   * more.
+   */
+  public static final double[] ACTIVITY_EDGES = {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
+
   private Bundles() {}
 
   /** The UTC hour of day of an epoch-second timestamp, 0 to 23. */
@@ -53,6 +60,25 @@ public final class Bundles {
       List<Rating> labelled,
       Map<String, Double> metrics)
       throws java.io.IOException {
+    return exportAndPublish(registry, model, version, parentVersion, null, labelled, metrics);
+  }
+
+  /**
+   * As {@link #exportAndPublish(ModelRegistry, RankingModel, String, String, List, Map)}, with the
+   * rows the model was trained on, so the manifest carries each id's training-set rating count and
+   * the user-activity and movie-popularity references.
+   *
+   * @param trained the training rows, or null to leave the counts out
+   */
+  public static BundleRef exportAndPublish(
+      ModelRegistry registry,
+      RankingModel model,
+      String version,
+      String parentVersion,
+      List<Rating> trained,
+      List<Rating> labelled,
+      Map<String, Double> metrics)
+      throws java.io.IOException {
     byte[] onnx = new io.streamrank.model.onnx.OnnxExporter().export(model, version, Map.of());
     long min = labelled.stream().mapToLong(Rating::timestamp).min().orElse(0);
     long max = labelled.stream().mapToLong(Rating::timestamp).max().orElse(0);
@@ -65,7 +91,9 @@ public final class Bundles {
             Manifest.DataWindow.ofEpochSeconds(min, max),
             metrics,
             labelled,
-            null);
+            null,
+            null,
+            trained);
     return registry.publish(onnx, manifest);
   }
 
@@ -83,16 +111,7 @@ public final class Bundles {
         model, onnx, version, parentVersion, window, metrics, valid, validFeatures, null);
   }
 
-  /**
-   * The manifest of a model exported as {@code onnx}.
-   *
-   * @param valid validation rows: prediction and rating histograms and most golden rows come from
-   *     them (the rest exercise unknown ids)
-   * @param validFeatures one feature array per validation row, null without features
-   * @param window event-time range of the training data
-   * @param metrics offline metrics; non-finite values are left out
-   * @param features the feature definition's map for the manifest, null without features
-   */
+  /** The manifest of a model without training-set rating counts; see the full overload. */
   public static Manifest manifest(
       RankingModel model,
       byte[] onnx,
@@ -103,6 +122,34 @@ public final class Bundles {
       List<Rating> valid,
       float[][] validFeatures,
       Map<String, Object> features) {
+    return manifest(
+        model, onnx, version, parentVersion, window, metrics, valid, validFeatures, features, null);
+  }
+
+  /**
+   * The manifest of a model exported as {@code onnx}.
+   *
+   * @param valid validation rows: prediction and rating histograms and most golden rows come from
+   *     them (the rest exercise unknown ids)
+   * @param validFeatures one feature array per validation row, null without features
+   * @param window event-time range of the training data
+   * @param metrics offline metrics; non-finite values are left out
+   * @param features the feature definition's map for the manifest, null without features
+   * @param trained the rows the model was trained on: the vocabulary's rating counts and the
+   *     user-activity and movie-popularity references come from them; null leaves them out (the
+   *     monitors then skip those signals)
+   */
+  public static Manifest manifest(
+      RankingModel model,
+      byte[] onnx,
+      String version,
+      String parentVersion,
+      Manifest.DataWindow window,
+      Map<String, Double> metrics,
+      List<Rating> valid,
+      float[][] validFeatures,
+      Map<String, Object> features,
+      List<Rating> trained) {
     Map<String, Double> finite = new LinkedHashMap<>();
     metrics.forEach(
         (k, v) -> {
@@ -122,6 +169,24 @@ public final class Bundles {
       hours[i] = hourOfDay(valid.get(i).timestamp());
     }
     histograms.put(Manifest.HOUR_OF_DAY_HISTOGRAM, Histogram.of(hours, hours.length, HOUR_EDGES));
+    long[] users = model.users().ids();
+    long[] movies = model.movies().ids();
+    Manifest.Vocabulary vocabulary =
+        trained == null
+            ? new Manifest.Vocabulary(users, movies)
+            : new Manifest.Vocabulary(
+                users,
+                movies,
+                ratingCounts(users, trained, Rating::userId),
+                ratingCounts(movies, trained, Rating::movieId));
+    if (trained != null) {
+      histograms.put(
+          Manifest.USER_ACTIVITY_HISTOGRAM,
+          activity(valid, r -> vocabulary.userRatingCount(r.userId())));
+      histograms.put(
+          Manifest.MOVIE_POPULARITY_HISTOGRAM,
+          activity(valid, r -> vocabulary.movieRatingCount(r.movieId())));
+    }
     return new Manifest(
         Manifest.FORMAT_VERSION,
         version,
@@ -136,7 +201,31 @@ public final class Bundles {
         ModelSignature.expected(model.numFeatures()),
         golden(model, valid, validFeatures, model.config().seed()),
         features,
-        new Manifest.Vocabulary(model.users().ids(), model.movies().ids()));
+        vocabulary);
+  }
+
+  /** How many of the rows have each id, in the order of {@code ids}. */
+  static int[] ratingCounts(
+      long[] ids, List<Rating> rows, java.util.function.ToLongFunction<Rating> id) {
+    Map<Long, Integer> counts = new java.util.HashMap<>();
+    for (Rating r : rows) {
+      counts.merge(id.applyAsLong(r), 1, Integer::sum);
+    }
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = counts.getOrDefault(ids[i], 0);
+    }
+    return out;
+  }
+
+  /** The histogram of a per-row training count over the rows, in {@link #ACTIVITY_EDGES}. */
+  private static Histogram activity(
+      List<Rating> rows, java.util.function.ToIntFunction<Rating> count) {
+    float[] v = new float[rows.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = count.applyAsInt(rows.get(i));
+    }
+    return Histogram.of(v, v.length, ACTIVITY_EDGES);
   }
 
   /**

@@ -56,19 +56,37 @@ public record Manifest(
     @JsonProperty("vocabulary") Vocabulary vocabulary) {
 
   /**
-   * The ids a model knows, sorted ascending.
+   * The ids a model knows, sorted ascending, and how many training ratings each had.
    *
    * @param users known user ids
    * @param movies known movie ids
+   * @param userRatings training-set rating count of each user, parallel to {@code users}; null in
+   *     bundles written before counts were recorded
+   * @param movieRatings training-set rating count of each movie, parallel to {@code movies}; null
+   *     in bundles written before counts were recorded
    */
   public record Vocabulary(
-      @JsonProperty("users") long[] users, @JsonProperty("movies") long[] movies) {
-    /** Sorts copies of the ids. */
+      @JsonProperty("users") long[] users,
+      @JsonProperty("movies") long[] movies,
+      @JsonProperty("user_ratings") int[] userRatings,
+      @JsonProperty("movie_ratings") int[] movieRatings) {
+    /** Sorts copies of the ids (with their counts) and checks the counts match the ids. */
     public Vocabulary {
-      users = users == null ? new long[0] : users.clone();
-      movies = movies == null ? new long[0] : movies.clone();
-      java.util.Arrays.sort(users);
-      java.util.Arrays.sort(movies);
+      users = users == null ? new long[0] : users;
+      movies = movies == null ? new long[0] : movies;
+      checkCounts(users, userRatings, "user");
+      checkCounts(movies, movieRatings, "movie");
+      int[] userOrder = ascending(users);
+      int[] movieOrder = ascending(movies);
+      users = permute(users, userOrder);
+      movies = permute(movies, movieOrder);
+      userRatings = userRatings == null ? null : permute(userRatings, userOrder);
+      movieRatings = movieRatings == null ? null : permute(movieRatings, movieOrder);
+    }
+
+    /** Ids without rating counts. */
+    public Vocabulary(long[] users, long[] movies) {
+      this(users, movies, null, null);
     }
 
     /** True when the model has a row for the user. */
@@ -80,6 +98,63 @@ public record Manifest(
     public boolean knowsMovie(long id) {
       return java.util.Arrays.binarySearch(movies, id) >= 0;
     }
+
+    /** True when the training-set rating counts were recorded. */
+    public boolean hasRatingCounts() {
+      return userRatings != null && movieRatings != null;
+    }
+
+    /** Training ratings of a user, 0 for an unknown one (or when counts were not recorded). */
+    public int userRatingCount(long id) {
+      int i = java.util.Arrays.binarySearch(users, id);
+      return i < 0 || userRatings == null ? 0 : userRatings[i];
+    }
+
+    /** Training ratings of a movie, 0 for an unknown one (or when counts were not recorded). */
+    public int movieRatingCount(long id) {
+      int i = java.util.Arrays.binarySearch(movies, id);
+      return i < 0 || movieRatings == null ? 0 : movieRatings[i];
+    }
+
+    private static void checkCounts(long[] ids, int[] counts, String what) {
+      if (counts != null && counts.length != ids.length) {
+        throw new IllegalArgumentException(
+            "vocabulary has "
+                + ids.length
+                + " "
+                + what
+                + " ids but "
+                + counts.length
+                + " "
+                + what
+                + " rating counts");
+      }
+    }
+
+    /** The indices of {@code ids} in ascending order of id. */
+    private static int[] ascending(long[] ids) {
+      return java.util.stream.IntStream.range(0, ids.length)
+          .boxed()
+          .sorted(java.util.Comparator.comparingLong(i -> ids[i]))
+          .mapToInt(Integer::intValue)
+          .toArray();
+    }
+
+    private static long[] permute(long[] v, int[] order) {
+      long[] out = new long[order.length];
+      for (int i = 0; i < order.length; i++) {
+        out[i] = v[order[i]];
+      }
+      return out;
+    }
+
+    private static int[] permute(int[] v, int[] order) {
+      int[] out = new int[order.length];
+      for (int i = 0; i < order.length; i++) {
+        out[i] = v[order[i]];
+      }
+      return out;
+    }
   }
 
   /** The manifest format this code writes. */
@@ -90,6 +165,20 @@ public record Manifest(
 
   /** Name of the histogram of the validation rows' hour of day (UTC), an input distribution. */
   public static final String HOUR_OF_DAY_HISTOGRAM = "hour_of_day";
+
+  /**
+   * Name of the histogram of user activity, an input distribution: over the validation rows, the
+   * training-set rating count of each row's user, in {@code Bundles.ACTIVITY_EDGES} bins (0 for a
+   * user the model does not know).
+   */
+  public static final String USER_ACTIVITY_HISTOGRAM = "user_activity";
+
+  /**
+   * Name of the histogram of movie popularity, an input distribution: over the validation rows, the
+   * training-set rating count of each row's movie, in {@code Bundles.ACTIVITY_EDGES} bins (0 for a
+   * movie the model does not know).
+   */
+  public static final String MOVIE_POPULARITY_HISTOGRAM = "movie_popularity";
 
   /** Name of the histogram of validation ratings. */
   public static final String RATING_HISTOGRAM = "rating";

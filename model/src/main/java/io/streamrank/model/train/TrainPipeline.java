@@ -241,7 +241,8 @@ public final class TrainPipeline {
             metrics,
             fromTest ? s.test() : s.valid(),
             fromTest ? testF : validF,
-            features == null ? null : features.toMap());
+            features == null ? null : features.toMap(),
+            fitRows);
     BundleRef ref = registry.publish(onnx, manifest);
     double wall = (System.nanoTime() - start) / 1e9;
     TrainReport report =

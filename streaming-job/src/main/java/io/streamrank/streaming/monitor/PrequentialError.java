@@ -50,7 +50,7 @@ public final class PrequentialError implements WindowStatistic<LabelOutcome> {
   }
 
   @Override
-  public void add(LabelOutcome o, double[] acc) {
+  public void add(LabelOutcome o, double[] acc, MonitorReference reference) {
     switch (o.kind) {
       case MATCHED -> {
         double e = (double) o.score - o.rating;

@@ -69,7 +69,7 @@ public final class ServingLatency implements WindowStatistic<Prediction> {
   }
 
   @Override
-  public void add(Prediction p, double[] acc) {
+  public void add(Prediction p, double[] acc, MonitorReference reference) {
     acc[PROCESSING + LatencyBuckets.bucket(processing(p))]++;
     acc[LAG + LatencyBuckets.bucket(lag(p))]++;
     acc[N]++;

@@ -16,7 +16,9 @@ import java.util.List;
  * without one.
  *
  * @param predictionPsi threshold on {@code prediction_psi}
- * @param inputPsi threshold on the input distributions' PSI ({@code hour_psi})
+ * @param inputPsi threshold on the hour-of-day input distribution's PSI ({@code hour_psi})
+ * @param userActivityPsi threshold on {@code user_activity_psi}
+ * @param moviePopularityPsi threshold on {@code movie_popularity_psi}
  * @param ratingPsi threshold on {@code rating_psi}
  * @param oovRate threshold on {@code oov_rate}
  * @param rmseIncrease threshold on {@code rmse_increase} (relative to the version's validation
@@ -30,6 +32,8 @@ import java.util.List;
 public record TriggerPolicy(
     double predictionPsi,
     double inputPsi,
+    double userActivityPsi,
+    double moviePopularityPsi,
     double ratingPsi,
     double oovRate,
     double rmseIncrease,
@@ -73,6 +77,8 @@ public record TriggerPolicy(
     return List.of(
         new Signal("prediction_psi", PredictionDrift.KIND, predictionPsi, false),
         new Signal("hour_psi", PredictionDrift.KIND, inputPsi, false),
+        new Signal("user_activity_psi", PredictionDrift.KIND, userActivityPsi, false),
+        new Signal("movie_popularity_psi", PredictionDrift.KIND, moviePopularityPsi, false),
         new Signal("oov_rate", PredictionDrift.KIND, oovRate, false),
         new Signal("rating_psi", PrequentialError.KIND, ratingPsi, true),
         new Signal("rmse_increase", PrequentialError.KIND, rmseIncrease, true));

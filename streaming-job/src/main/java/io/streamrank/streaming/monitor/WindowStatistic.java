@@ -21,8 +21,13 @@ public interface WindowStatistic<T> extends Serializable {
   /** Event time of a record, epoch milliseconds; decides its window. */
   long eventTime(T record);
 
-  /** Adds a record to the accumulator. */
-  void add(T record, double[] acc);
+  /**
+   * Adds a record to the accumulator.
+   *
+   * @param reference the reference of the record's model version (for figures that look a record up
+   *     in it, such as a user's training-set rating count)
+   */
+  void add(T record, double[] acc, MonitorReference reference);
 
   /** The window's figures (metric name to value; NaN where undefined). */
   Map<String, Double> metrics(double[] acc, MonitorReference reference);

@@ -1,6 +1,7 @@
 package io.streamrank.streaming.monitor;
 
 import io.streamrank.schemas.MonitorReport;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -98,8 +99,11 @@ public final class WindowedMonitor<T> extends KeyedProcessFunction<String, T, Mo
     if (acc == null) {
       acc = new double[statistic.size()];
       ctx.timerService().registerEventTimeTimer(lastMs);
+    } else if (acc.length < statistic.size()) {
+      // A window restored from a checkpoint taken before the statistic grew new figures.
+      acc = Arrays.copyOf(acc, statistic.size());
     }
-    statistic.add(record, acc);
+    statistic.add(record, acc, reference(ctx.getCurrentKey()));
     windows.put(start, acc);
   }
 
@@ -113,6 +117,9 @@ public final class WindowedMonitor<T> extends KeyedProcessFunction<String, T, Mo
     }
     windows.remove(start);
     String version = ctx.getCurrentKey();
+    if (acc.length < statistic.size()) {
+      acc = Arrays.copyOf(acc, statistic.size());
+    }
     Map<String, Double> metrics = new TreeMap<>(statistic.metrics(acc, reference(version)));
     Long n = late.value();
     metrics.put("late", n == null ? 0.0 : n);

@@ -44,11 +44,19 @@ class DriftScenarioTest {
     Run run = run(DriftScenario.NONE);
     System.out.printf(
         "stationary: %d windows, max rmse_increase %.3f, max prediction_psi %.3f, max"
-            + " rating_psi %.3f%n",
-        run.windows(), run.max("rmse_increase"), run.max("prediction_psi"), run.max("rating_psi"));
+            + " rating_psi %.3f, max user_activity_psi %.3f, max movie_popularity_psi %.3f%n",
+        run.windows(),
+        run.max("rmse_increase"),
+        run.max("prediction_psi"),
+        run.max("rating_psi"),
+        run.max("user_activity_psi"),
+        run.max("movie_popularity_psi"));
     assertThat(run.windows()).isGreaterThanOrEqualTo(10);
     assertThat(run.requests()).isEmpty();
     assertThat(run.max("rmse_increase")).isLessThan(0.15);
+    // Measured (not NaN) and under their default thresholds on stationary data.
+    assertThat(run.max("user_activity_psi")).isLessThan(0.25);
+    assertThat(run.max("movie_popularity_psi")).isLessThan(0.25);
   }
 
   @Test
@@ -68,6 +76,31 @@ class DriftScenarioTest {
     assertThat(r.getWindowEnd()).isGreaterThan(run.shiftMillis);
     assertThat(r.getWindowEnd()).isLessThanOrEqualTo(firstFullWindowAfterShift + 2 * w);
     assertThat(r.getMessage()).contains("rmse_increase");
+  }
+
+  @Test
+  void aWaveOfNewUsersShowsInUserActivityWithinTwoFullWindows() throws Exception {
+    Run run = run(DriftScenario.NEW_USERS);
+    List<MonitorReport> requests = run.requests();
+    System.out.printf(
+        "new users at %d: requests %s, max user_activity_psi %.3f, max movie_popularity_psi"
+            + " %.3f%n",
+        run.shiftMillis, requests, run.max("user_activity_psi"), run.max("movie_popularity_psi"));
+    assertThat(requests).hasSize(1);
+    MonitorReport r = requests.get(0);
+    long w = WINDOW.toMillis();
+    long firstFullWindowAfterShift = Math.floorDiv(run.shiftMillis + w - 1, w) * w;
+    assertThat(r.getWindowEnd()).isGreaterThan(run.shiftMillis);
+    assertThat(r.getWindowEnd()).isLessThanOrEqualTo(firstFullWindowAfterShift + 2 * w);
+    assertThat(r.getMessage()).contains("user_activity_psi");
+    // Before the wave, user activity is where the reference put it.
+    double before =
+        run.reports().stream()
+            .filter(x -> x.getKind().equals("drift") && x.getWindowEnd() <= run.shiftMillis)
+            .mapToDouble(x -> x.getMetrics().get("user_activity_psi"))
+            .max()
+            .orElseThrow();
+    assertThat(before).isLessThan(0.25);
   }
 
   record Run(List<MonitorReport> reports, long shiftMillis) {
@@ -98,7 +131,7 @@ class DriftScenarioTest {
     ModelConfig cfg =
         ModelConfig.builder().embeddingDim(8).hiddenLayers(16).epochs(4).seed(1).build();
     RankingModel model = new Trainer().train(split.train(), split.valid(), cfg, (e, t, v) -> true);
-    ReferenceSource references = references(model, split.valid());
+    ReferenceSource references = references(model, split.train(), split.valid());
     System.out.printf("generated and trained in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
     List<Prediction> predictions = new ArrayList<>();
@@ -157,17 +190,53 @@ class DriftScenarioTest {
     return new Run(reports, shift);
   }
 
-  static ReferenceSource references(RankingModel model, List<Rating> valid) {
+  static ReferenceSource references(RankingModel model, List<Rating> train, List<Rating> valid) {
     float[] p = Metrics.predict(model, valid, null);
     float[] r = Metrics.labels(valid);
+    long[] users = model.users().ids();
+    long[] movies = model.movies().ids();
+    int[] userCounts = counts(users, train, Rating::userId);
+    int[] movieCounts = counts(movies, train, Rating::movieId);
+    Manifest.Vocabulary v = new Manifest.Vocabulary(users, movies, userCounts, movieCounts);
+    float[] ua = new float[valid.size()];
+    float[] mp = new float[valid.size()];
+    for (int i = 0; i < ua.length; i++) {
+      ua[i] = v.userRatingCount(valid.get(i).userId());
+      mp[i] = v.movieRatingCount(valid.get(i).movieId());
+    }
     return new FixedReference(
         Histogram.of(p, p.length, Bundles.PREDICTION_EDGES).fractions(),
         Histogram.of(r, r.length, Bundles.RATING_EDGES).fractions(),
+        Histogram.of(ua, ua.length, Bundles.ACTIVITY_EDGES).fractions(),
+        Histogram.of(mp, mp.length, Bundles.ACTIVITY_EDGES).fractions(),
+        users,
+        userCounts,
+        movies,
+        movieCounts,
         Metrics.rmse(model, valid));
   }
 
-  /** A reference computed in the test, shipped with the job graph as plain arrays. */
-  record FixedReference(double[] predictions, double[] ratings, double rmse)
+  private static int[] counts(
+      long[] ids, List<Rating> rows, java.util.function.ToLongFunction<Rating> id) {
+    Map<Long, Integer> n = new java.util.HashMap<>();
+    rows.forEach(x -> n.merge(id.applyAsLong(x), 1, Integer::sum));
+    return java.util.Arrays.stream(ids).mapToInt(i -> n.getOrDefault(i, 0)).toArray();
+  }
+
+  /**
+   * A reference computed in the test, shipped with the job graph as plain arrays: prediction,
+   * rating, user-activity and movie-popularity histograms and the training-set rating counts.
+   */
+  record FixedReference(
+      double[] predictions,
+      double[] ratings,
+      double[] userActivity,
+      double[] moviePopularity,
+      long[] users,
+      int[] userCounts,
+      long[] movies,
+      int[] movieCounts,
+      double rmse)
       implements ReferenceSource {
     @Override
     public MonitorReference reference(String version) {
@@ -176,8 +245,13 @@ class DriftScenarioTest {
               Manifest.PREDICTION_HISTOGRAM,
               new Histogram(Bundles.PREDICTION_EDGES, predictions, 1),
               Manifest.RATING_HISTOGRAM,
-              new Histogram(Bundles.RATING_EDGES, ratings, 1)),
-          rmse);
+              new Histogram(Bundles.RATING_EDGES, ratings, 1),
+              Manifest.USER_ACTIVITY_HISTOGRAM,
+              new Histogram(Bundles.ACTIVITY_EDGES, userActivity, 1),
+              Manifest.MOVIE_POPULARITY_HISTOGRAM,
+              new Histogram(Bundles.ACTIVITY_EDGES, moviePopularity, 1)),
+          rmse,
+          new Manifest.Vocabulary(users, movies, userCounts, movieCounts));
     }
   }
 }
