@@ -31,6 +31,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private final Map<String, Integer> seen = new HashMap<>();
   private final Map<String, Float> scores = new HashMap<>();
   private final Set<String> versions = new LinkedHashSet<>();
+  private final Map<String, Long> servingAndShadow = new HashMap<>();
   private final Map<String, Long> firstEventTimes = new HashMap<>();
   private final List<DeadLetter> deadLetters = new ArrayList<>();
   private final List<MonitorReport> reports = new ArrayList<>();
@@ -92,6 +93,10 @@ public final class OutputCollector implements Runnable, AutoCloseable {
       count(p.getEventId());
       scores.put(p.getEventId(), p.getScore());
       versions.add(p.getModelVersion());
+      servingAndShadow.merge(
+          p.getModelVersion() + " / " + (p.getShadowVersion() == null ? "-" : p.getShadowVersion()),
+          1L,
+          Long::sum);
       firstEventTimes.merge(p.getModelVersion(), p.getEventTimestamp(), Math::min);
       List<String> seq = versionsByPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>());
       if (seq.isEmpty() || !seq.get(seq.size() - 1).equals(p.getModelVersion())) {
@@ -212,6 +217,14 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   /** Model versions in the order they first appeared. */
   public synchronized List<String> versions() {
     return List.copyOf(versions);
+  }
+
+  /**
+   * Predictions by serving version and shadow version, as {@code "serving / shadow"} ({@code -}
+   * without a shadow trial).
+   */
+  public synchronized Map<String, Long> servingAndShadowCounts() {
+    return Map.copyOf(servingAndShadow);
   }
 
   /** For each model version, the earliest event time (epoch ms) of a prediction it made. */

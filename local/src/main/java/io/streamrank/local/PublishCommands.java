@@ -5,6 +5,7 @@ import io.streamrank.model.registry.LoadedBundle;
 import io.streamrank.model.registry.Manifest;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.retrain.ModelAnnouncer;
+import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,13 @@ final class PublishCommands {
         description = "Bundle directory.")
     Path bundle;
 
+    @Option(
+        names = "--shadow",
+        description =
+            "Ask for a shadow trial: the job scores the version beside the serving one and promotes"
+                + " it only if it wins on labelled events (streamrank.shadow.* settings).")
+    boolean shadow;
+
     @Override
     public Integer call() throws Exception {
       Path manifestFile = bundle.resolve(ModelRegistry.MANIFEST_FILE);
@@ -74,9 +82,14 @@ final class PublishCommands {
           ModelRegistry.verify(bundle.toString(), null, Files.readAllBytes(manifestFile), onnx);
       BundleRef ref = registry().publish(onnx, manifest);
       try (ModelAnnouncer a = new ModelAnnouncer(bootstrap, Topics.withPrefix(prefix))) {
-        a.announce(ModelAnnouncer.announcement(ref, manifest, false));
+        a.announce(
+            ModelUpdate.newBuilder(ModelAnnouncer.announcement(ref, manifest, false))
+                .setShadow(shadow)
+                .build());
       }
-      System.out.printf("published %s to %s and announced it%n", ref.version(), ref.uri());
+      System.out.printf(
+          "published %s to %s and announced it%s%n",
+          ref.version(), ref.uri(), shadow ? " for a shadow trial" : "");
       return 0;
     }
   }

@@ -103,9 +103,25 @@ class PublishCommandsTest {
           .isEqualTo(2);
       assertThat(err.toString()).contains("version v9 is not in").contains("v7");
 
-      List<ModelUpdate> announced = read(servers, 2);
-      assertThat(announced).extracting(ModelUpdate::getVersion).containsExactly("v7", "v7");
-      assertThat(announced).extracting(ModelUpdate::getRollback).containsExactly(false, true);
+      // --shadow asks for a shadow trial (published to a second registry: v7 is in the first).
+      assertThat(
+              run(
+                  "publish",
+                  "--bundle",
+                  bundle.toString(),
+                  "--registry",
+                  tmp.resolve("shadow-registry").toString(),
+                  "--bootstrap-servers",
+                  servers,
+                  "--shadow"))
+          .isZero();
+
+      List<ModelUpdate> announced = read(servers, 3);
+      assertThat(announced).extracting(ModelUpdate::getVersion).containsExactly("v7", "v7", "v7");
+      assertThat(announced)
+          .extracting(ModelUpdate::getRollback)
+          .containsExactly(false, true, false);
+      assertThat(announced).extracting(ModelUpdate::getShadow).containsExactly(false, false, true);
       assertThat(announced.get(0).getSha256()).isEqualTo(manifest.modelSha256());
     }
     // A broken bundle is refused before anything is registered or announced.

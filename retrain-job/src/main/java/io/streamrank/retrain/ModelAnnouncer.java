@@ -21,7 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class ModelAnnouncer implements Announcer, AutoCloseable {
   /** Key of every announcement: compaction keeps the latest one. */
-  public static final String KEY = "streamrank-model";
+  public static final String KEY = Topics.MODEL_UPDATE_KEY;
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;

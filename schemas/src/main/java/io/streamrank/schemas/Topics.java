@@ -25,6 +25,12 @@ public record Topics(
     Topic<DeadLetter> deadLetters)
     implements Serializable {
 
+  /**
+   * Key of every record on {@code model-updates}: compaction keeps the latest announcement or
+   * shadow decision.
+   */
+  public static final String MODEL_UPDATE_KEY = "streamrank-model";
+
   /** The default names: {@code events, ratings, predictions, model-updates, ...}. */
   public static Topics defaults() {
     return withPrefix("");
@@ -35,8 +41,13 @@ public record Topics(
     return new Topics(
         new Topic<>(prefix + "events", AvroCodec.of(Event.class)),
         new Topic<>(prefix + "ratings", AvroCodec.of(RatingEvent.class)),
-        new Topic<>(prefix + "predictions", AvroCodec.of(Prediction.class)),
-        new Topic<>(prefix + "model-updates", AvroCodec.of(ModelUpdate.class)),
+        new Topic<>(
+            prefix + "predictions",
+            AvroCodec.of(Prediction.class).withWriterSchema(PreviousSchemas.load("Prediction-1"))),
+        new Topic<>(
+            prefix + "model-updates",
+            AvroCodec.of(ModelUpdate.class)
+                .withWriterSchema(PreviousSchemas.load("ModelUpdate-1"))),
         new Topic<>(prefix + "monitoring", AvroCodec.of(MonitorReport.class)),
         new Topic<>(prefix + "retrain-requests", AvroCodec.of(RetrainRequest.class)),
         new Topic<>(prefix + "dead-letters", AvroCodec.of(DeadLetter.class)));

@@ -132,6 +132,51 @@ class AvroCodecTest {
   }
 
   @Test
+  void announcementsAndPredictionsWrittenBeforeShadowModeStillDecode() {
+    Schema old = PreviousSchemas.load("ModelUpdate-1");
+    GenericRecord r = new GenericData.Record(old);
+    r.put("version", "v1");
+    r.put("bundle_uri", "file:///registry/v1");
+    r.put("sha256", "abc");
+    r.put("created_at", 5L);
+    r.put("rollback", false);
+    r.put("metrics", java.util.Map.of());
+    ModelUpdate read = Topics.defaults().modelUpdates().codec().decode(encode(old, r)).value();
+    assertThat(read.getVersion()).isEqualTo("v1");
+    assertThat(read.getShadow()).isFalse();
+    assertThat(read.getDecision()).isNull();
+
+    Schema oldPrediction = PreviousSchemas.load("Prediction-1");
+    GenericRecord p = new GenericData.Record(oldPrediction);
+    p.put("event_id", "e1");
+    p.put("user_id", 1L);
+    p.put("movie_id", 2L);
+    p.put("event_timestamp", 3L);
+    p.put("score", 3.5f);
+    p.put("model_version", "v1");
+    p.put("ingest_time", 4L);
+    p.put("scored_time", 5L);
+    p.put("user_known", true);
+    p.put("movie_known", true);
+    Prediction prediction =
+        Topics.defaults().predictions().codec().decode(encode(oldPrediction, p)).value();
+    assertThat(prediction.getScore()).isEqualTo(3.5f);
+    assertThat(prediction.getShadowVersion()).isNull();
+    assertThat(prediction.getShadowScore()).isNull();
+  }
+
+  private static byte[] encode(Schema schema, GenericRecord r) {
+    try {
+      ByteBuffer buf = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(r);
+      byte[] bytes = new byte[buf.remaining()];
+      buf.get(bytes);
+      return bytes;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void flinkSourceSchemaTurnsBadRecordsIntoDeadLettersWithTheirCoordinates() throws Exception {
     DeadLetterDeserializationSchema<Event> schema = new DeadLetterDeserializationSchema<>(codec);
     List<Either<DeadLetter, Event>> out = new ArrayList<>();

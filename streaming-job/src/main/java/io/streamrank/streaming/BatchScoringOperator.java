@@ -41,6 +41,13 @@ import org.apache.flink.util.OutputTag;
  * pending batch is scored by the old version, the new one takes over, and the old one is closed.
  * Rejections and swaps are reported on the {@link #MONITORING} side output. The serving version is
  * kept in broadcast state, so a restored job reloads and re-verifies the same version.
+ *
+ * <p>Shadow mode: an announcement with {@code shadow} set is loaded and gated the same way, but
+ * instead of serving it becomes a {@link ShadowTrial}: every batch is also scored by the candidate,
+ * whose score and version ride on the predictions beside the serving ones. The shadow evaluator
+ * downstream decides, and its {@code promote} or {@code drop} record comes back on the same
+ * announcement channel: a promotion swaps the candidate in between batches, a drop closes it. The
+ * trial's announcement is kept in broadcast state too, so a restored job resumes the trial.
  */
 public final class BatchScoringOperator extends AbstractStreamOperator<Prediction>
     implements TwoInputStreamOperator<ScoringRequest, ModelUpdate, Prediction>,
@@ -58,6 +65,9 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
 
   static final String ACTIVE = "active";
 
+  /** Key of the candidate in a shadow trial in {@link #SERVING_STATE}. */
+  static final String SHADOW = "shadow";
+
   private static final long SWAP_POLL_MS = 20;
 
   private final ModelProvider modelProvider;
@@ -66,6 +76,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   private final double gateMargin;
 
   private transient ScoringModel model;
+  private transient ShadowTrial shadow;
   private transient BroadcastState<String, ModelUpdate> servingState;
   private transient Event[] pending;
   private transient long[] ingestTimes;
@@ -84,6 +95,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   private transient Counter predictions;
   private transient Counter swaps;
   private transient Counter rejections;
+  private transient Counter shadowPredictions;
   private transient Histogram batchLatency;
   private transient Histogram batchSizes;
 
@@ -144,10 +156,16 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
       model = modelProvider.openInitial(batchSize);
       servingState.put(ACTIVE, announcementOf(model));
     }
+    ModelUpdate trial = servingState.get(SHADOW);
+    if (trial != null) {
+      resumeTrial(trial);
+    }
     batches = getMetricGroup().counter("scoringBatches");
     predictions = getMetricGroup().counter("predictions");
     swaps = getMetricGroup().counter("modelSwaps");
     rejections = getMetricGroup().counter("modelRejections");
+    shadowPredictions = getMetricGroup().counter("shadowPredictions");
+    getMetricGroup().gauge("shadowTrialRunning", () -> shadow == null ? 0 : 1);
     batchLatency =
         getMetricGroup().histogram("batchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
     batchSizes = getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
@@ -181,13 +199,57 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   @Override
   public void processElement2(StreamRecord<ModelUpdate> element) throws Exception {
     ModelUpdate update = element.getValue();
-    String ignored = whyIgnore(update);
+    String ignored = ShadowTrial.isDecision(update) ? null : whyIgnore(update);
     if (ignored != null) {
       LOG.info("Ignoring announcement of {}: {}", update.getVersion(), ignored);
       return;
     }
     queued.add(update);
     startNextLoad();
+  }
+
+  /** Reopens the candidate of a trial that was running at the checkpoint. */
+  private void resumeTrial(ModelUpdate trial) {
+    try {
+      shadow = new ShadowTrial(trial, modelProvider.open(trial, batchSize), batchSize);
+      LOG.info("Resumed shadow trial of {} from checkpoint", trial.getVersion());
+    } catch (Exception e) {
+      forgetTrial();
+      LOG.warn("Shadow trial of {} not resumed", trial.getVersion(), e);
+      report("shadow-drop", trial.getVersion(), "not resumed after restore: " + e, Map.of());
+    }
+  }
+
+  /**
+   * Applies a trial's decision, in announcement order. Returns false for a promotion of a version
+   * this instance is not trialling (a fresh start that reads only the compacted decision, say): the
+   * caller then loads it as an ordinary announcement, through every gate.
+   */
+  private boolean applyDecision(ModelUpdate decision) throws Exception {
+    String v = decision.getVersion();
+    boolean trialled = shadow != null && shadow.version().equals(v);
+    if (ShadowTrial.PROMOTE.equals(decision.getDecision())) {
+      if (!trialled) {
+        return false;
+      }
+      flush(); // the batch so far belongs to the old version
+      ScoringModel old = model;
+      model = shadow.model();
+      servingState.put(ACTIVE, shadow.asServing());
+      forgetTrial();
+      shadow = null;
+      old.close();
+      swaps.inc();
+      LOG.info("Promoted shadow version {}, replacing {}", v, old.version());
+      report("swap", v, "promoted from shadow, replaced " + old.version(), Map.of());
+    } else if (trialled) {
+      flush(); // predictions so far carry the candidate's scores
+      shadow.close();
+      shadow = null;
+      forgetTrial();
+      LOG.info("Shadow trial of {} ended: {}", v, decision.getDecision());
+    }
+    return true;
   }
 
   /** Returns why an announcement needs no load, or null when it should be loaded. */
@@ -198,6 +260,9 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     }
     if (loadingUpdate != null && v.equals(loadingUpdate.getVersion())) {
       return "already loading it";
+    }
+    if (shadow != null && v.equals(shadow.version())) {
+      return "already in a shadow trial";
     }
     if (!update.getRollback() && update.getCreatedAt() <= model.createdAtMillis()) {
       return "not newer than the serving version " + model.version() + " and not a rollback";
@@ -210,6 +275,10 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
       return;
     }
     ModelUpdate update = queued.poll();
+    if (ShadowTrial.isDecision(update) && applyDecision(update)) {
+      startNextLoad();
+      return;
+    }
     String ignored = whyIgnore(update);
     if (ignored != null) {
       LOG.info("Ignoring announcement of {}: {}", update.getVersion(), ignored);
@@ -298,6 +367,8 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
       rejections.inc();
       LOG.warn("Rejected model version {}: {}", update.getVersion(), reason);
       report("rejection", update.getVersion(), reason, Map.of());
+    } else if (ShadowTrial.isTrialRequest(update)) {
+      startTrial(update, candidate);
     } else {
       flush(); // the batch so far belongs to the old version
       ScoringModel old = model;
@@ -313,6 +384,27 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
           Map.of());
     }
     startNextLoad();
+  }
+
+  /** Removes the trial from the serving state (heap broadcast state: never fails in practice). */
+  private void forgetTrial() {
+    try {
+      servingState.remove(SHADOW);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot remove the shadow trial from broadcast state", e);
+    }
+  }
+
+  /** Makes a gated candidate the shadow of the serving version; a running trial is superseded. */
+  private void startTrial(ModelUpdate update, ScoringModel candidate) throws Exception {
+    flush(); // the batch so far has no shadow score, or the superseded one's
+    if (shadow != null) {
+      LOG.info("Shadow trial of {} superseded by {}", shadow.version(), update.getVersion());
+      shadow.close();
+    }
+    shadow = new ShadowTrial(update, candidate, batchSize);
+    servingState.put(SHADOW, update);
+    LOG.info("Shadow trial of {} beside {}", candidate.version(), model.version());
   }
 
   private void report(String kind, String version, String message, Map<String, Double> metrics) {
@@ -375,6 +467,10 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
         model.close();
         model = null;
       }
+      if (shadow != null) {
+        shadow.close();
+        shadow = null;
+      }
     } finally {
       super.close();
     }
@@ -388,6 +484,11 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   /** The version serving now; for tests. */
   String servingVersion() {
     return model.version();
+  }
+
+  /** The version in a shadow trial, or null; for tests. */
+  String shadowVersion() {
+    return shadow == null ? null : shadow.version();
   }
 
   /** True while an announced version is loading; for tests. */
@@ -404,14 +505,18 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     model.score(users, movies, features, n, scores);
     batchLatency.update((System.nanoTime() - started) / 1000);
     batchSizes.update(n);
+    float[] shadowScores = scoreShadow(n);
     long scoredAt = getProcessingTimeService().getCurrentProcessingTime();
     String version = model.version();
+    String shadowVersion = shadowScores == null ? null : shadow.version();
     for (int i = 0; i < n; i++) {
       Event e = pending[i];
       pending[i] = null;
       output.collect(
           new StreamRecord<>(
               Prediction.newBuilder()
+                  .setShadowVersion(shadowVersion)
+                  .setShadowScore(shadowScores == null ? null : shadowScores[i])
                   .setEventId(e.getEventId())
                   .setUserId(e.getUserId())
                   .setMovieId(e.getMovieId())
@@ -427,5 +532,28 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     size = 0;
     batches.inc();
     predictions.inc(n);
+  }
+
+  /**
+   * Scores the batch with the shadow candidate, or returns null when there is none. A candidate
+   * that fails to score ends its own trial here and never fails the job.
+   */
+  private float[] scoreShadow(int n) {
+    if (shadow == null) {
+      return null;
+    }
+    try {
+      float[] s = shadow.score(users, movies, n);
+      shadowPredictions.inc(n);
+      return s;
+    } catch (RuntimeException e) {
+      String v = shadow.version();
+      LOG.warn("Shadow version {} failed to score; trial ended", v, e);
+      shadow.close();
+      shadow = null;
+      forgetTrial();
+      report("shadow-drop", v, "failed to score: " + e.getMessage(), Map.of());
+      return null;
+    }
   }
 }

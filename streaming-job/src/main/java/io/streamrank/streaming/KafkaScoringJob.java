@@ -29,8 +29,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The scoring job wired to Kafka: reads {@code events}, {@code ratings} and {@code model-updates},
- * writes {@code predictions}, {@code monitoring}, {@code retrain-requests} and {@code
- * dead-letters}, exactly-once by default (transactions committed on checkpoints).
+ * writes {@code predictions}, {@code monitoring}, {@code retrain-requests}, {@code dead-letters}
+ * and shadow trials' decisions back to {@code model-updates}, exactly-once by default (transactions
+ * committed on checkpoints).
  */
 public final class KafkaScoringJob {
   private KafkaScoringJob() {}
@@ -139,6 +140,9 @@ public final class KafkaScoringJob {
                 topics.retrainRequests(),
                 RetrainRequest::getServingVersion,
                 "retrain-requests"))
+        .modelDecisions(
+            sink(conf, topics.modelUpdates(), u -> Topics.MODEL_UPDATE_KEY, "model-decisions"))
+        .shadowSettings(ScoringOptions.shadowSettings(conf))
         .model(model)
         .references(model instanceof ReferenceSource r ? r : ReferenceSource.none())
         .monitorSettings(ScoringOptions.monitorSettings(conf))

@@ -9,13 +9,17 @@ import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.RetrainRequest;
 import io.streamrank.streaming.features.FeatureGraph;
 import io.streamrank.streaming.features.FeatureSettings;
+import io.streamrank.streaming.monitor.LabelOutcome;
 import io.streamrank.streaming.monitor.MonitorSettings;
 import io.streamrank.streaming.monitor.Monitors;
 import io.streamrank.streaming.monitor.ReferenceSource;
+import io.streamrank.streaming.monitor.ShadowEvaluator;
+import io.streamrank.streaming.monitor.ShadowSettings;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -30,9 +34,11 @@ import org.apache.flink.types.Either;
  * announcements are broadcast to every scoring instance; predictions and ratings feed the drift,
  * error and latency monitors, whose window reports go to the monitoring sink with every swap and
  * rejection, and whose trigger writes retrain requests. Every undecodable or invalid record goes to
- * the dead-letter sink. It takes its sources, sinks and model as arguments (see {@link
- * #builder()}), so tests run the same graph with test sources and sinks; {@link KafkaScoringJob}
- * picks the real ones.
+ * the dead-letter sink. Shadow trials are decided by the {@link ShadowEvaluator} over the join's
+ * labelled outcomes; its promote or drop records go to the model-decisions sink (the announcement
+ * topic, so they come back through the model-updates source). It takes its sources, sinks and model
+ * as arguments (see {@link #builder()}), so tests run the same graph with test sources and sinks;
+ * {@link KafkaScoringJob} picks the real ones.
  */
 public final class ScoringJob {
   private final Builder b;
@@ -86,8 +92,20 @@ public final class ScoringJob {
     DataStream<MonitorReport> modelReports = scored.getSideOutput(BatchScoringOperator.MONITORING);
     Monitors.Outputs monitors =
         Monitors.attach(scored, ratings, modelReports, b.monitorSettings, b.references);
+    SingleOutputStreamOperator<ModelUpdate> decisions =
+        monitors
+            .labelOutcomes()
+            .filter(o -> o.kind == LabelOutcome.Kind.MATCHED && o.shadowVersion != null)
+            .uid("shadow-outcomes")
+            .name("shadow outcomes")
+            .keyBy(LabelOutcome::getShadowVersion, Types.STRING)
+            .connect(updates.keyBy(ModelUpdate::getVersion, Types.STRING))
+            .process(new ShadowEvaluator(b.shadowSettings), new AvroTypeInfo<>(ModelUpdate.class))
+            .uid("shadow-evaluator")
+            .name("shadow evaluator");
+    decisions.sinkTo(b.modelDecisions).uid("model-decisions-sink").name("model decisions");
     modelReports
-        .union(monitors.reports())
+        .union(monitors.reports(), decisions.getSideOutput(ShadowEvaluator.REPORTS))
         .sinkTo(b.monitoring)
         .uid("monitoring-sink")
         .name("monitoring");
@@ -120,6 +138,8 @@ public final class ScoringJob {
     private Sink<DeadLetter> deadLetters;
     private Sink<MonitorReport> monitoring;
     private Sink<RetrainRequest> retrainRequests;
+    private Sink<ModelUpdate> modelDecisions;
+    private ShadowSettings shadowSettings = ShadowSettings.defaults();
     private ModelProvider model;
     private ReferenceSource references;
     private MonitorSettings monitorSettings;
@@ -169,6 +189,21 @@ public final class ScoringJob {
     /** Where retrain requests go. */
     public Builder retrainRequests(Sink<RetrainRequest> s) {
       this.retrainRequests = s;
+      return this;
+    }
+
+    /**
+     * Where shadow trials' promote and drop records go: the topic the model-updates source reads,
+     * so each decision reaches every scoring instance in order with the announcements.
+     */
+    public Builder modelDecisions(Sink<ModelUpdate> s) {
+      this.modelDecisions = s;
+      return this;
+    }
+
+    /** How shadow trials are decided (default {@link ShadowSettings#defaults()}). */
+    public Builder shadowSettings(ShadowSettings s) {
+      this.shadowSettings = s;
       return this;
     }
 
@@ -231,6 +266,8 @@ public final class ScoringJob {
       check(deadLetters, "dead-letters sink", missing);
       check(monitoring, "monitoring sink", missing);
       check(retrainRequests, "retrain-requests sink", missing);
+      check(modelDecisions, "model-decisions sink", missing);
+      check(shadowSettings, "shadow settings", missing);
       check(model, "model provider", missing);
       check(references, "reference source", missing);
       check(monitorSettings, "monitor settings", missing);

@@ -3,6 +3,7 @@ package io.streamrank.streaming;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.streaming.features.FeatureSettings;
 import io.streamrank.streaming.monitor.MonitorSettings;
+import io.streamrank.streaming.monitor.ShadowSettings;
 import io.streamrank.streaming.monitor.TriggerPolicy;
 import java.io.IOException;
 import java.io.Reader;
@@ -119,6 +120,30 @@ public final class ScoringOptions {
           .intType()
           .defaultValue(1)
           .withDescription("ONNX Runtime intra-op threads per session.");
+
+  public static final ConfigOption<Long> SHADOW_LABELS =
+      ConfigOptions.key("streamrank.shadow.labels")
+          .longType()
+          .defaultValue(1000L)
+          .withDescription(
+              "Labelled events (predictions that met their rating while carrying the candidate's"
+                  + " shadow score) after which a shadow trial is decided.");
+
+  public static final ConfigOption<Duration> SHADOW_TIMEOUT =
+      ConfigOptions.key("streamrank.shadow.timeout")
+          .durationType()
+          .defaultValue(Duration.ofHours(1))
+          .withDescription(
+              "Processing time after a shadow announcement within which the trial must collect"
+                  + " its labelled events; a trial still short of them is dropped.");
+
+  public static final ConfigOption<Double> SHADOW_MARGIN =
+      ConfigOptions.key("streamrank.shadow.margin")
+          .doubleType()
+          .defaultValue(0.01)
+          .withDescription(
+              "RMSE by which a shadow candidate must beat the serving version on the trial's"
+                  + " labelled events to be promoted; otherwise it is dropped.");
 
   public static final ConfigOption<Duration> MONITOR_WINDOW =
       ConfigOptions.key("streamrank.monitor.window")
@@ -308,13 +333,22 @@ public final class ScoringOptions {
         "must not exceed the broker default transaction.max.timeout.ms of 15 minutes");
     require(
         !conf.get(BOOTSTRAP_SERVERS).isBlank(), BOOTSTRAP_SERVERS, "must name at least one broker");
+    require(
+        conf.get(SHADOW_LABELS) >= 1,
+        SHADOW_LABELS,
+        "must be >= 1, got " + conf.get(SHADOW_LABELS));
+    require(
+        conf.get(SHADOW_MARGIN) >= 0,
+        SHADOW_MARGIN,
+        "must be >= 0, got " + conf.get(SHADOW_MARGIN));
     for (ConfigOption<Duration> d :
         List.of(
             MONITOR_WINDOW,
             MONITOR_IDLE_TIMEOUT,
             LABEL_TIMEOUT,
             LABEL_STATE_TTL,
-            FEATURES_STATE_TTL)) {
+            FEATURES_STATE_TTL,
+            SHADOW_TIMEOUT)) {
       require(
           !conf.get(d).isNegative() && !conf.get(d).isZero(),
           d,
@@ -355,6 +389,13 @@ public final class ScoringOptions {
         conf.get(TRIGGER_WINDOWS) >= 1,
         TRIGGER_WINDOWS,
         "must be >= 1, got " + conf.get(TRIGGER_WINDOWS));
+  }
+
+  /** The shadow trial settings of a configuration (validated). */
+  public static ShadowSettings shadowSettings(Configuration conf) {
+    validate(conf);
+    return new ShadowSettings(
+        conf.get(SHADOW_LABELS), conf.get(SHADOW_TIMEOUT), conf.get(SHADOW_MARGIN));
   }
 
   /** The monitor and trigger settings of a configuration (validated). */

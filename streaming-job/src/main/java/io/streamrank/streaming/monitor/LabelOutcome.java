@@ -26,6 +26,12 @@ public final class LabelOutcome {
   public float score;
   public float rating;
 
+  /** The version in a shadow trial that also scored the prediction, or null. */
+  public String shadowVersion;
+
+  /** That version's score; NaN without one. */
+  public float shadowScore = Float.NaN;
+
   /** For Flink's POJO serializer. */
   public LabelOutcome() {}
 
@@ -52,8 +58,21 @@ public final class LabelOutcome {
     return new LabelOutcome(Kind.UNMATCHED_RATING, NO_VERSION, eventTime, Float.NaN, rating);
   }
 
+  /** This outcome with the prediction's shadow score, when it carried one (null is none). */
+  public LabelOutcome withShadow(String version, Float score) {
+    if (version != null && score != null) {
+      shadowVersion = version;
+      shadowScore = score;
+    }
+    return this;
+  }
+
   public String getModelVersion() {
     return modelVersion;
+  }
+
+  public String getShadowVersion() {
+    return shadowVersion;
   }
 
   @Override
@@ -63,12 +82,14 @@ public final class LabelOutcome {
         && Objects.equals(modelVersion, l.modelVersion)
         && eventTime == l.eventTime
         && Float.compare(score, l.score) == 0
-        && Float.compare(rating, l.rating) == 0;
+        && Float.compare(rating, l.rating) == 0
+        && Objects.equals(shadowVersion, l.shadowVersion)
+        && Float.compare(shadowScore, l.shadowScore) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, modelVersion, eventTime, score, rating);
+    return Objects.hash(kind, modelVersion, eventTime, score, rating, shadowVersion, shadowScore);
   }
 
   @Override
@@ -82,6 +103,7 @@ public final class LabelOutcome {
         + score
         + " rating "
         + rating
+        + (shadowVersion == null ? "" : " shadow " + shadowVersion + " " + shadowScore)
         + "]";
   }
 }

@@ -27,9 +27,12 @@ public final class Monitors {
    *
    * @param reports window reports of every monitor and the trigger's {@code retrain} reports
    * @param retrainRequests the trigger's requests
+   * @param labelOutcomes what the prequential join made of each prediction and rating
    */
   public record Outputs(
-      DataStream<MonitorReport> reports, DataStream<RetrainRequest> retrainRequests) {}
+      DataStream<MonitorReport> reports,
+      DataStream<RetrainRequest> retrainRequests,
+      DataStream<LabelOutcome> labelOutcomes) {}
 
   /**
    * Attaches the monitors.
@@ -106,6 +109,6 @@ public final class Monitors {
             .setParallelism(1)
             .setMaxParallelism(1);
     return new Outputs(
-        windowReports.union(requests.getSideOutput(RetrainTrigger.REPORTS)), requests);
+        windowReports.union(requests.getSideOutput(RetrainTrigger.REPORTS)), requests, outcomes);
   }
 }

@@ -125,9 +125,10 @@ public final class PrequentialJoin
     matched.inc();
     out.collect(
         LabelOutcome.matched(
-            p.getModelVersion(),
-            Math.max(p.getEventTimestamp(), r.getTimestamp()),
-            p.getScore(),
-            r.getRating()));
+                p.getModelVersion(),
+                Math.max(p.getEventTimestamp(), r.getTimestamp()),
+                p.getScore(),
+                r.getRating())
+            .withShadow(p.getShadowVersion(), p.getShadowScore()));
   }
 }
