@@ -3,7 +3,6 @@ package io.streamrank.streaming;
 import static io.streamrank.streaming.BatchScoringOperatorTest.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrank.schemas.Event;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * trial, and a restored operator resumes the trial.
  */
 class ShadowTrialOperatorTest {
-  private static TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
+  private static TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> harness(
       OperatorSubtaskState restore) throws Exception {
     var h =
         new TwoInputStreamOperatorTestHarness<>(
@@ -49,11 +48,12 @@ class ShadowTrialOperatorTest {
   }
 
   private static BatchScoringOperator op(
-      TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> h) {
+      TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> h) {
     return (BatchScoringOperator) h.getOperator();
   }
 
-  private static void awaitLoad(TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> h)
+  private static void awaitLoad(
+      TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> h)
       throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     long t = h.getProcessingTime();
@@ -82,7 +82,7 @@ class ShadowTrialOperatorTest {
   }
 
   private static List<MonitorReport> reports(
-      TwoInputStreamOperatorTestHarness<Event, ModelUpdate, Prediction> h) {
+      TwoInputStreamOperatorTestHarness<ScoringRequest, ModelUpdate, Prediction> h) {
     List<MonitorReport> out = new ArrayList<>();
     var side = h.getSideOutput(BatchScoringOperator.MONITORING);
     if (side != null) {
