@@ -17,6 +17,7 @@ for t in events ratings predictions monitoring dead-letters; do
   topic "$t" "$partitions"
 done
 topic model-updates 1 --config cleanup.policy=compact
+topic model-decisions 1 --config cleanup.policy=compact
 topic retrain-requests 1
 
 line=0

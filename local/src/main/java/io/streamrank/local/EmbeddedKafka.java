@@ -337,14 +337,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     return p;
   }
 
-  /** Creates every streamrank topic (compacted {@code model-updates}); existing ones are kept. */
+  /**
+   * Creates every streamrank topic (compacted {@code model-updates} and {@code model-decisions});
+   * existing ones are kept.
+   */
   public void createTopics(Topics topics, int partitions) throws Exception {
     createTopics(clientProperties(), topics, partitions);
   }
 
   /**
    * Creates every streamrank topic on the brokers at {@code bootstrapServers} (compacted {@code
-   * model-updates} with one partition, the others with {@code partitions}); existing ones are kept.
+   * model-updates} and {@code model-decisions} with one partition, the others with {@code
+   * partitions}); existing ones are kept.
    */
   public static void createTopics(String bootstrapServers, Topics topics, int partitions)
       throws Exception {

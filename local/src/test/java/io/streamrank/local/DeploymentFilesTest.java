@@ -163,6 +163,11 @@ class DeploymentFilesTest {
     Topics t = Topics.defaults();
     // The scoring job cannot announce models; the retrain job cannot read predictions.
     assertThat(authorized(acls, "User:scoring", "Write", t.modelUpdates().name())).isFalse();
+    // Shadow decisions go to their own topic, which only the scoring job uses.
+    assertThat(authorized(acls, "User:scoring", "Write", t.modelDecisions().name())).isTrue();
+    assertThat(authorized(acls, "User:scoring", "Read", t.modelDecisions().name())).isTrue();
+    assertThat(authorized(acls, "User:retrain", "Write", t.modelDecisions().name())).isFalse();
+    assertThat(authorized(acls, "User:producer", "Write", t.modelDecisions().name())).isFalse();
     assertThat(authorized(acls, "User:retrain", "Read", t.predictions().name())).isFalse();
     // ... explicitly, so that a broader allow added later cannot undo it.
     assertThat(acls)
@@ -195,6 +200,20 @@ class DeploymentFilesTest {
     assertThat(authorized(acls, "User:retrain", "Read", t.events().name())).isFalse();
     assertThat(authorized(acls, "User:producer", "Write", t.events().name())).isTrue();
     assertThat(authorized(acls, "User:nobody", "Read", t.events().name())).isFalse();
+  }
+
+  @Test
+  void kafkaSetupCreatesEveryTopicAndCompactsTheModelTopics() throws Exception {
+    String script = Files.readString(DeploymentFiles.root().resolve("deploy/kafka/bootstrap.sh"));
+    Topics t = Topics.defaults();
+    for (var topic : t.all()) {
+      assertThat(script).as("kafka-setup creates %s", topic.name()).contains(topic.name());
+    }
+    for (String compacted : t.topicConfigs().keySet()) {
+      assertThat(script)
+          .as("kafka-setup compacts %s", compacted)
+          .contains("topic " + compacted + " 1 --config cleanup.policy=compact");
+    }
   }
 
   private static boolean authorized(List<Acl> acls, String who, String op, String topic) {

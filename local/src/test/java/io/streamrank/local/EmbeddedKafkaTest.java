@@ -57,18 +57,25 @@ class EmbeddedKafkaTest {
       kafka.createTopics(topics, 3); // idempotent
       try (Admin admin = Admin.create(kafka.clientProperties())) {
         Map<String, TopicDescription> d =
-            admin.describeTopics(List.of("events", "model-updates")).allTopicNames().get();
+            admin
+                .describeTopics(List.of("events", "model-updates", "model-decisions"))
+                .allTopicNames()
+                .get();
         assertThat(d.get("events").partitions()).hasSize(3);
-        ConfigResource mu = new ConfigResource(ConfigResource.Type.TOPIC, "model-updates");
-        assertThat(
-                admin
-                    .describeConfigs(List.of(mu))
-                    .all()
-                    .get()
-                    .get(mu)
-                    .get("cleanup.policy")
-                    .value())
-            .isEqualTo("compact");
+        for (String compacted : List.of("model-updates", "model-decisions")) {
+          assertThat(d.get(compacted).partitions()).as(compacted).hasSize(1);
+          ConfigResource mu = new ConfigResource(ConfigResource.Type.TOPIC, compacted);
+          assertThat(
+                  admin
+                      .describeConfigs(List.of(mu))
+                      .all()
+                      .get()
+                      .get(mu)
+                      .get("cleanup.policy")
+                      .value())
+              .as(compacted)
+              .isEqualTo("compact");
+        }
       }
       Properties p = kafka.clientProperties();
       try (var producer =

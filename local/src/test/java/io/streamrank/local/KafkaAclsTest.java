@@ -84,7 +84,7 @@ class KafkaAclsTest {
   }
 
   @Test
-  void scoringPrincipalCannotWriteModelUpdatesButWritesPredictions() throws Exception {
+  void scoringPrincipalCannotWriteModelUpdatesButWritesPredictionsAndDecisions() throws Exception {
     try (KafkaProducer<byte[], byte[]> p = producer("scoring")) {
       assertThatThrownBy(() -> send(p, TOPICS.modelUpdates().name()))
           .hasRootCauseInstanceOf(TopicAuthorizationException.class)
@@ -92,6 +92,7 @@ class KafkaAclsTest {
     }
     try (KafkaProducer<byte[], byte[]> p = producer("scoring")) {
       send(p, TOPICS.predictions().name());
+      send(p, TOPICS.modelDecisions().name());
     }
   }
 

@@ -28,10 +28,11 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The scoring job wired to Kafka: reads {@code events}, {@code ratings} and {@code model-updates},
- * writes {@code predictions}, {@code monitoring}, {@code retrain-requests}, {@code dead-letters}
- * and shadow trials' decisions back to {@code model-updates}, exactly-once by default (transactions
- * committed on checkpoints).
+ * The scoring job wired to Kafka: reads {@code events}, {@code ratings}, {@code model-updates} and
+ * {@code model-decisions}, writes {@code predictions}, {@code monitoring}, {@code
+ * retrain-requests}, {@code dead-letters} and shadow trials' decisions to {@code model-decisions},
+ * exactly-once by default (transactions committed on checkpoints). It never writes {@code
+ * model-updates}.
  */
 public final class KafkaScoringJob {
   private KafkaScoringJob() {}
@@ -104,17 +105,12 @@ public final class KafkaScoringJob {
                     topics.events().codec(), RecordValidator.events()))
             .setProperty("isolation.level", "read_committed")
             .build();
-    // Compacted: reading it whole gives the latest announcement per key; older ones are ignored.
+    // Compacted: reading them whole gives the latest announcement and the latest decision.
+    String group = conf.get(ScoringOptions.GROUP_ID);
     KafkaSource<Either<DeadLetter, ModelUpdate>> updates =
-        KafkaSource.<Either<DeadLetter, ModelUpdate>>builder()
-            .setProperties(client)
-            .setBootstrapServers(servers)
-            .setTopics(topics.modelUpdates().name())
-            .setGroupId(conf.get(ScoringOptions.GROUP_ID) + "-model-updates")
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setDeserializer(new DeadLetterDeserializationSchema<>(topics.modelUpdates().codec()))
-            .setProperty("isolation.level", "read_committed")
-            .build();
+        compacted(client, servers, topics.modelUpdates(), group + "-model-updates");
+    KafkaSource<Either<DeadLetter, ModelUpdate>> decisions =
+        compacted(client, servers, topics.modelDecisions(), group + "-model-decisions");
     KafkaSource<Either<DeadLetter, RatingEvent>> ratings =
         KafkaSource.<Either<DeadLetter, RatingEvent>>builder()
             .setProperties(client)
@@ -131,6 +127,7 @@ public final class KafkaScoringJob {
         .events(source)
         .ratings(ratings)
         .modelUpdates(updates)
+        .modelDecisionsSource(decisions)
         .predictions(sink(conf, topics.predictions(), KafkaScoringJob::userKey, "predictions"))
         .deadLetters(sink(conf, topics.deadLetters(), DeadLetter::getSourceTopic, "dead-letters"))
         .monitoring(sink(conf, topics.monitoring(), MonitorReport::getKind, "monitoring"))
@@ -141,7 +138,7 @@ public final class KafkaScoringJob {
                 RetrainRequest::getServingVersion,
                 "retrain-requests"))
         .modelDecisions(
-            sink(conf, topics.modelUpdates(), u -> Topics.MODEL_UPDATE_KEY, "model-decisions"))
+            sink(conf, topics.modelDecisions(), u -> Topics.MODEL_UPDATE_KEY, "model-decisions"))
         .shadowSettings(ScoringOptions.shadowSettings(conf))
         .model(model)
         .references(model instanceof ReferenceSource r ? r : ReferenceSource.none())
@@ -150,6 +147,20 @@ public final class KafkaScoringJob {
         .flushIntervalMs(conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis())
         .gateMargin(conf.get(ScoringOptions.GATE_MARGIN))
         .features(ScoringOptions.featureSettings(conf))
+        .build();
+  }
+
+  /** A compacted topic of model records, read whole from the start, committed records only. */
+  private static KafkaSource<Either<DeadLetter, ModelUpdate>> compacted(
+      Properties client, String servers, Topic<ModelUpdate> topic, String groupId) {
+    return KafkaSource.<Either<DeadLetter, ModelUpdate>>builder()
+        .setProperties(client)
+        .setBootstrapServers(servers)
+        .setTopics(topic.name())
+        .setGroupId(groupId)
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new DeadLetterDeserializationSchema<>(topic.codec()))
+        .setProperty("isolation.level", "read_committed")
         .build();
   }
 

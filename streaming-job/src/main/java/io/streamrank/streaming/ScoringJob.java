@@ -35,10 +35,11 @@ import org.apache.flink.types.Either;
  * error and latency monitors, whose window reports go to the monitoring sink with every swap and
  * rejection, and whose trigger writes retrain requests. Every undecodable or invalid record goes to
  * the dead-letter sink. Shadow trials are decided by the {@link ShadowEvaluator} over the join's
- * labelled outcomes; its promote or drop records go to the model-decisions sink (the announcement
- * topic, so they come back through the model-updates source). It takes its sources, sinks and model
- * as arguments (see {@link #builder()}), so tests run the same graph with test sources and sinks;
- * {@link KafkaScoringJob} picks the real ones.
+ * labelled outcomes; its promote or drop records go to the model-decisions sink and come back to
+ * every instance through the model-decisions source, unioned with the announcements (the job never
+ * writes model-updates). It takes its sources, sinks and model as arguments (see {@link
+ * #builder()}), so tests run the same graph with test sources and sinks; {@link KafkaScoringJob}
+ * picks the real ones.
  */
 public final class ScoringJob {
   private final Builder b;
@@ -68,7 +69,7 @@ public final class ScoringJob {
             .process(new DeadLetterSplitter<RatingEvent>(new AvroTypeInfo<>(RatingEvent.class)))
             .uid("ratings-dead-letter-split")
             .name("ratings dead-letter split");
-    SingleOutputStreamOperator<ModelUpdate> updates =
+    SingleOutputStreamOperator<ModelUpdate> announcements =
         env.fromSource(b.modelUpdates, WatermarkStrategy.noWatermarks(), "model-updates")
             .uid("model-updates-source")
             .setParallelism(1)
@@ -76,6 +77,16 @@ public final class ScoringJob {
             .uid("model-updates-split")
             .name("model-updates split")
             .setParallelism(1);
+    SingleOutputStreamOperator<ModelUpdate> readDecisions =
+        env.fromSource(b.modelDecisionsSource, WatermarkStrategy.noWatermarks(), "model-decisions")
+            .uid("model-decisions-source")
+            .setParallelism(1)
+            .process(new DeadLetterSplitter<ModelUpdate>(new AvroTypeInfo<>(ModelUpdate.class)))
+            .uid("model-decisions-split")
+            .name("model-decisions split")
+            .setParallelism(1);
+    // No order across the two topics: a decision may arrive before its announcement.
+    DataStream<ModelUpdate> updates = announcements.union(readDecisions);
     DataStream<ScoringRequest> requests =
         b.features == null
             ? valid.map(ScoringRequest::of, FeatureGraph.REQUEST_TYPE).name("requests")
@@ -119,7 +130,8 @@ public final class ScoringJob {
             .getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
             .union(
                 ratings.getSideOutput(DeadLetterSplitter.DEAD_LETTERS),
-                updates.getSideOutput(DeadLetterSplitter.DEAD_LETTERS));
+                announcements.getSideOutput(DeadLetterSplitter.DEAD_LETTERS),
+                readDecisions.getSideOutput(DeadLetterSplitter.DEAD_LETTERS));
     allDeadLetters.sinkTo(b.deadLetters).uid("dead-letters-sink").name("dead letters");
   }
 
@@ -139,6 +151,7 @@ public final class ScoringJob {
     private Sink<MonitorReport> monitoring;
     private Sink<RetrainRequest> retrainRequests;
     private Sink<ModelUpdate> modelDecisions;
+    private Source<Either<DeadLetter, ModelUpdate>, ?, ?> modelDecisionsSource;
     private ShadowSettings shadowSettings = ShadowSettings.defaults();
     private ModelProvider model;
     private ReferenceSource references;
@@ -193,11 +206,20 @@ public final class ScoringJob {
     }
 
     /**
-     * Where shadow trials' promote and drop records go: the topic the model-updates source reads,
-     * so each decision reaches every scoring instance in order with the announcements.
+     * Where shadow trials' promote and drop records go: the topic the {@link #modelDecisionsSource}
+     * reads, so each decision reaches every scoring instance.
      */
     public Builder modelDecisions(Sink<ModelUpdate> s) {
       this.modelDecisions = s;
+      return this;
+    }
+
+    /**
+     * Shadow trials' decisions read back (what the {@link #modelDecisions} sink wrote), or dead
+     * letters; unioned with the announcements, in no particular order with them.
+     */
+    public Builder modelDecisionsSource(Source<Either<DeadLetter, ModelUpdate>, ?, ?> s) {
+      this.modelDecisionsSource = s;
       return this;
     }
 
@@ -267,6 +289,7 @@ public final class ScoringJob {
       check(monitoring, "monitoring sink", missing);
       check(retrainRequests, "retrain-requests sink", missing);
       check(modelDecisions, "model-decisions sink", missing);
+      check(modelDecisionsSource, "model-decisions source", missing);
       check(shadowSettings, "shadow settings", missing);
       check(model, "model provider", missing);
       check(references, "reference source", missing);

@@ -17,6 +17,8 @@ class ScoringJobBuilderTest {
         .hasMessageContaining("events source")
         .hasMessageContaining("ratings source")
         .hasMessageContaining("retrain-requests sink")
+        .hasMessageContaining("model-decisions sink")
+        .hasMessageContaining("model-decisions source")
         .hasMessageContaining("monitor settings")
         .hasMessageNotContaining("model provider");
   }

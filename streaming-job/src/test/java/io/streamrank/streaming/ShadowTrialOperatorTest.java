@@ -191,7 +191,7 @@ class ShadowTrialOperatorTest {
 
   @Test
   void aPromotionOfAVersionNotOnTrialHereIsLoadedThroughTheGates() throws Exception {
-    // A fresh start that finds only the compacted decision on model-updates.
+    // A fresh start that finds only the compacted decision on model-decisions.
     try (var h = harness(null)) {
       h.processElement2(new StreamRecord<>(decision("v4", 4, ShadowEvaluator.PROMOTE)));
       awaitLoad(h);
@@ -199,6 +199,39 @@ class ShadowTrialOperatorTest {
       h.processElement2(new StreamRecord<>(decision("v6", 6, ShadowEvaluator.DROP)));
       assertThat(op(h).isLoading()).isFalse();
       assertThat(op(h).servingVersion()).isEqualTo("v4");
+    }
+  }
+
+  @Test
+  void aPromotionBeforeItsAnnouncementServesTheVersionWithoutATrial() throws Exception {
+    // Decisions and announcements come from two topics, in no order with each other.
+    try (var h = harness(null)) {
+      h.processElement2(new StreamRecord<>(decision("v5", 5, ShadowEvaluator.PROMOTE)));
+      assertThat(op(h).isLoading()).isTrue();
+      h.processElement2(new StreamRecord<>(shadow("v5", 5)));
+      awaitLoad(h);
+      assertThat(op(h).servingVersion()).isEqualTo("v5");
+      assertThat(op(h).shadowVersion()).isNull();
+      h.processElement2(new StreamRecord<>(shadow("v5", 5)));
+      assertThat(op(h).isLoading()).isFalse();
+      h.processElement1(new StreamRecord<>(event(1)));
+      h.processElement1(new StreamRecord<>(event(2)));
+      assertThat(summary(h.extractOutputValues())).containsExactly("e1 v5 6.101", "e2 v5 7.102");
+      assertThat(reports(h)).extracting(MonitorReport::getKind).containsExactly("swap");
+    }
+  }
+
+  @Test
+  void aDropBeforeItsAnnouncementIsIgnored() throws Exception {
+    try (var h = harness(null)) {
+      h.processElement2(new StreamRecord<>(decision("v5", 5, ShadowEvaluator.DROP)));
+      assertThat(op(h).isLoading()).isFalse();
+      h.processElement1(new StreamRecord<>(event(1)));
+      h.processElement1(new StreamRecord<>(event(2)));
+      assertThat(summary(h.extractOutputValues())).containsExactly("e1 v0 1.101", "e2 v0 2.102");
+      assertThat(op(h).servingVersion()).isEqualTo("v0");
+      assertThat(op(h).shadowVersion()).isNull();
+      assertThat(reports(h)).isEmpty();
     }
   }
 }

@@ -22,14 +22,14 @@ import org.slf4j.LoggerFactory;
  * accumulates the squared errors of the serving version and of the candidate on the same events.
  *
  * <p>Once a trial's announcement is known and {@link ShadowSettings#labels()} outcomes are in, it
- * emits one decision record for {@code model-updates}: {@link #PROMOTE} when the candidate's RMSE
+ * emits one decision record for {@code model-decisions}: {@link #PROMOTE} when the candidate's RMSE
  * is at least the margin below the serving version's, {@link #DROP} otherwise; a trial still short
  * of labels when {@link ShadowSettings#timeout()} of processing time has passed since its
- * announcement is dropped. The decision goes to the scoring operators through the same channel as
- * announcements, so it is auditable and ordered with them; every start, promotion and drop is
- * reported on {@link #REPORTS} with both errors. A decision read back marks the trial decided, so a
- * replayed topic never decides twice; a shadow announcement after it starts a new trial, as it does
- * in the scoring operators, which read the same topic in the same order.
+ * announcement is dropped. The decision is read back by the scoring operators together with the
+ * announcements (in no particular order with them), and the topic is the audit log of every trial;
+ * every start, promotion and drop is reported on {@link #REPORTS} with both errors. A decision read
+ * back marks the trial decided, so a replayed topic never decides twice; a shadow announcement
+ * after it starts a new trial, as it does in the scoring operators, which read the same stream.
  */
 public final class ShadowEvaluator
     extends KeyedCoProcessFunction<String, LabelOutcome, ModelUpdate, ModelUpdate> {
