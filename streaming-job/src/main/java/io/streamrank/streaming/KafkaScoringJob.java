@@ -153,9 +153,10 @@ public final class KafkaScoringJob {
     return Long.toString(p.getUserId());
   }
 
-  /** Applies the job's checkpointing settings to an environment. */
+  /** Applies the job's checkpointing and network buffer settings to an environment. */
   public static void configure(StreamExecutionEnvironment env, Configuration conf) {
     env.enableCheckpointing(conf.get(ScoringOptions.CHECKPOINT_INTERVAL).toMillis());
+    env.setBufferTimeout(conf.get(ScoringOptions.BUFFER_TIMEOUT).toMillis());
   }
 
   private static <T extends SpecificRecordBase> KafkaSink<T> sink(
