@@ -227,7 +227,6 @@ public final class ThroughputBenchmark {
     conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(s.bufferTimeoutMs()));
     conf.set(ScoringOptions.FEATURES_ENABLED, features);
     StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
-    env.getConfig().enableObjectReuse();
     KafkaScoringJob.configure(env, conf);
     KafkaScoringJob.create(conf, provider).build(env);
     JobClient job = env.executeAsync("bench " + name);
