@@ -8,6 +8,7 @@ import io.streamrank.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -387,6 +388,20 @@ public final class StreamrankCli implements Callable<Integer> {
             "Untimed load offered to each variant before its ramp (default: ${DEFAULT-VALUE}).")
     int warmUpSeconds;
 
+    @Option(
+        names = "--buffer-timeout-ms",
+        defaultValue = "10",
+        description =
+            "Flink network buffer timeout (default: ${DEFAULT-VALUE}; Flink's own is 100).")
+    long bufferTimeoutMs;
+
+    @Option(
+        names = "--variants",
+        split = ",",
+        defaultValue = "scoring,identity,per_event,scoring_with_ratings,features",
+        description = "Variants to run, in this order (default: ${DEFAULT-VALUE}).")
+    List<String> variants;
+
     @Override
     public Integer call() throws Exception {
       require(
@@ -397,6 +412,7 @@ public final class StreamrankCli implements Callable<Integer> {
       require(batchSize > 0, "--batch-size must be > 0");
       require(flushMs > 0, "--flush-ms must be > 0");
       require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
+      require(bufferTimeoutMs >= 0, "--buffer-timeout-ms must be >= 0");
       var report =
           new ThroughputBenchmark(System.out)
               .run(
@@ -407,7 +423,9 @@ public final class StreamrankCli implements Callable<Integer> {
                       batchSize,
                       flushMs,
                       Duration.ofMillis(drainMs),
-                      warmUpSeconds));
+                      warmUpSeconds,
+                      bufferTimeoutMs,
+                      variants));
       if (outFile != null) {
         ThroughputBenchmark.write(report, outFile);
         System.out.println("report written to " + outFile);

@@ -61,6 +61,8 @@ public final class ThroughputBenchmark {
    * @param flushMs scoring flush interval
    * @param drain how long predictions may trail the producer and still count as sustained
    * @param warmUpSeconds untimed load offered to each variant before its ramp
+   * @param bufferTimeoutMs Flink network buffer timeout
+   * @param variants the variants to run, from {@link #VARIANTS}
    */
   public record Settings(
       int[] rates,
@@ -69,7 +71,46 @@ public final class ThroughputBenchmark {
       int batchSize,
       long flushMs,
       Duration drain,
-      int warmUpSeconds) {}
+      int warmUpSeconds,
+      long bufferTimeoutMs,
+      List<String> variants) {
+    /**
+     * @throws IllegalArgumentException naming a variant that does not exist
+     */
+    public Settings {
+      for (String v : variants) {
+        if (!VARIANTS.contains(v)) {
+          throw new IllegalArgumentException(
+              "unknown bench variant '" + v + "', expected some of " + VARIANTS);
+        }
+      }
+    }
+
+    /** Every variant, at the job's default buffer timeout. */
+    public Settings(
+        int[] rates,
+        int stepSeconds,
+        int parallelism,
+        int batchSize,
+        long flushMs,
+        Duration drain,
+        int warmUpSeconds) {
+      this(
+          rates,
+          stepSeconds,
+          parallelism,
+          batchSize,
+          flushMs,
+          drain,
+          warmUpSeconds,
+          ScoringOptions.BUFFER_TIMEOUT.defaultValue().toMillis(),
+          VARIANTS);
+    }
+  }
+
+  /** The variants, in the order they run. */
+  public static final List<String> VARIANTS =
+      List.of("scoring", "identity", "per_event", "scoring_with_ratings", "features");
 
   /**
    * One variant's ramp: per offered rate, achieved rate, latency percentiles, and the CPU time this
@@ -104,6 +145,7 @@ public final class ThroughputBenchmark {
     conditions.put("flush_ms", s.flushMs());
     conditions.put("step_seconds", s.stepSeconds());
     conditions.put("warm_up_seconds", s.warmUpSeconds());
+    conditions.put("buffer_timeout_ms", s.bufferTimeoutMs());
     conditions.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
     conditions.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
     conditions.put("delivery", "at-least-once sinks (exactly-once adds the checkpoint interval)");
@@ -117,13 +159,9 @@ public final class ThroughputBenchmark {
 
     Map<String, List<Step>> variants = new LinkedHashMap<>();
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      variants.put("scoring", ramp(kafka, "scoring", model.provider(), s, s.batchSize()));
-      variants.put("identity", ramp(kafka, "identity", identity(), s, s.batchSize()));
-      variants.put("per_event", ramp(kafka, "per-event", model.provider(), s, 1));
-      // Feature state side by side: both variants also get a rating per event.
-      variants.put(
-          "scoring_with_ratings", ramp(kafka, "with-ratings", model.provider(), s, s.batchSize()));
-      variants.put("features", ramp(kafka, "features", featureModel(fixture), s, s.batchSize()));
+      for (String v : s.variants()) {
+        variants.put(v, ramp(kafka, v, fixture, s));
+      }
     }
     Map<String, Object> best = new LinkedHashMap<>();
     for (var e : variants.entrySet()) {
@@ -131,23 +169,27 @@ public final class ThroughputBenchmark {
     }
     report.put("variants", variants);
     report.put("sustainable_rate", best);
-    double scoring = sustainable(variants.get("scoring"));
-    double identity = sustainable(variants.get("identity"));
-    double perEvent = sustainable(variants.get("per_event"));
+    double scoring = sustainable(variants.getOrDefault("scoring", List.of()));
+    double identity = sustainable(variants.getOrDefault("identity", List.of()));
+    double perEvent = sustainable(variants.getOrDefault("per_event", List.of()));
     Map<String, Object> ratios = new LinkedHashMap<>();
     ratios.put("scoring_over_identity_rate", identity > 0 ? scoring / identity : 0);
     ratios.put("pipeline_over_raw_onnx_rate", raw > 0 ? scoring / raw : 0);
     ratios.put("batched_over_per_event_rate", perEvent > 0 ? scoring / perEvent : 0);
     ratios.put(
         "scoring_p99_over_identity_p99_at_common_rate",
-        p99Ratio(variants.get("scoring"), variants.get("identity")));
-    double withRatings = sustainable(variants.get("scoring_with_ratings"));
-    double features = sustainable(variants.get("features"));
+        p99Ratio(
+            variants.getOrDefault("scoring", List.of()),
+            variants.getOrDefault("identity", List.of())));
+    double withRatings = sustainable(variants.getOrDefault("scoring_with_ratings", List.of()));
+    double features = sustainable(variants.getOrDefault("features", List.of()));
     ratios.put(
         "features_over_scoring_with_ratings_rate", withRatings > 0 ? features / withRatings : 0);
     ratios.put(
         "features_over_scoring_with_ratings_cpu_per_event",
-        cpuRatio(variants.get("features"), variants.get("scoring_with_ratings")));
+        cpuRatio(
+            variants.getOrDefault("features", List.of()),
+            variants.getOrDefault("scoring_with_ratings", List.of())));
     report.put("ratios", ratios);
     out.println("sustainable rate (events/s): " + best);
     out.println("ratios: " + ratios);
@@ -155,10 +197,24 @@ public final class ThroughputBenchmark {
   }
 
   private List<Step> ramp(
-      EmbeddedKafka kafka, String name, ModelProvider provider, Settings s, int batchSize)
+      EmbeddedKafka kafka, String variant, InitialModel.Fixture fixture, Settings s)
       throws Exception {
-    boolean features = name.equals("features");
-    boolean ratings = features || name.equals("with-ratings");
+    boolean features = variant.equals("features");
+    boolean ratings = features || variant.equals("scoring_with_ratings");
+    // Topic prefixes and printed names as before the variants became selectable.
+    String name =
+        switch (variant) {
+          case "per_event" -> "per-event";
+          case "scoring_with_ratings" -> "with-ratings";
+          default -> variant;
+        };
+    ModelProvider provider =
+        switch (variant) {
+          case "identity" -> identity();
+          case "features" -> featureModel(fixture);
+          default -> fixture.model().provider();
+        };
+    int batchSize = variant.equals("per_event") ? 1 : s.batchSize();
     Topics topics = Topics.withPrefix(name + ".");
     kafka.createTopics(topics, s.parallelism());
     Configuration conf = new Configuration();
@@ -168,9 +224,9 @@ public final class ThroughputBenchmark {
     conf.set(ScoringOptions.BATCH_SIZE, batchSize);
     conf.set(ScoringOptions.FLUSH_INTERVAL, Duration.ofMillis(s.flushMs()));
     conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
+    conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(s.bufferTimeoutMs()));
     conf.set(ScoringOptions.FEATURES_ENABLED, features);
     StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
-    env.getConfig().enableObjectReuse();
     KafkaScoringJob.configure(env, conf);
     KafkaScoringJob.create(conf, provider).build(env);
     JobClient job = env.executeAsync("bench " + name);

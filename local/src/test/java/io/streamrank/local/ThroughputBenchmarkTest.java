@@ -1,6 +1,7 @@
 package io.streamrank.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -31,5 +32,16 @@ class ThroughputBenchmarkTest {
               assertThat(steps.get(0).p99()).isGreaterThanOrEqualTo(steps.get(0).p50());
               assertThat(steps.get(0).cpuMicrosPerEvent()).isPositive();
             });
+  }
+
+  @Test
+  void anUnknownVariantIsNamed() {
+    assertThatThrownBy(
+            () ->
+                new ThroughputBenchmark.Settings(
+                    new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(1), 0, 10, List.of("fast")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown bench variant 'fast'")
+        .hasMessageContaining("scoring_with_ratings");
   }
 }

@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamrank.streaming.monitor.MonitorSettings;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The job builder and the monitor options fail with sentences naming what is wrong. */
 class ScoringJobBuilderTest {
@@ -45,5 +49,32 @@ class ScoringJobBuilderTest {
     zero.set(ScoringOptions.MONITOR_WINDOW, Duration.ZERO);
     assertThatThrownBy(() -> ScoringOptions.monitorSettings(zero))
         .hasMessageContaining("streamrank.monitor.window must be positive");
+  }
+
+  /**
+   * Every record type between operators and in state has explicit type information: with generic
+   * types disabled, building the graph (which creates every edge's serializer) would fail on a Kryo
+   * fallback.
+   */
+  @ParameterizedTest(name = "features {0}")
+  @ValueSource(booleans = {false, true})
+  void noOperatorFallsBackToKryo(boolean features) {
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.FEATURES_ENABLED, features);
+    Configuration noKryo = new Configuration();
+    noKryo.set(PipelineOptions.GENERIC_TYPES, false);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(noKryo);
+    assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
+    KafkaScoringJob.configure(env, conf);
+    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
+    assertThat(env.getStreamGraph().getStreamNodes()).hasSizeGreaterThan(10);
+  }
+
+  @Test
+  void aNegativeBufferTimeoutIsNamed() {
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(-1));
+    assertThatThrownBy(() -> ScoringOptions.validate(conf))
+        .hasMessageContaining("streamrank.network.buffer-timeout must be >= 0");
   }
 }

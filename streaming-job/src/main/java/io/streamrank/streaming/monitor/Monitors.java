@@ -6,6 +6,7 @@ import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.RetrainRequest;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -67,20 +68,22 @@ public final class Monitors {
                     .withIdleness(settings.idleTimeout()))
             .uid("rating-watermarks")
             .name("rating event time");
-    AvroTypeInfo<MonitorReport> reportType = new AvroTypeInfo<>(MonitorReport.class);
-
     SingleOutputStreamOperator<MonitorReport> drift =
-        timedPredictions
-            .keyBy(Prediction::getModelVersion, Types.STRING)
-            .process(new WindowedMonitor<>(new PredictionDrift(), windowMs, references), reportType)
-            .uid("drift-monitor")
-            .name("drift monitor");
+        monitor(
+            timedPredictions,
+            new PredictionDrift(),
+            Prediction::getModelVersion,
+            windowMs,
+            references,
+            "drift");
     SingleOutputStreamOperator<MonitorReport> latency =
-        timedPredictions
-            .keyBy(Prediction::getModelVersion, Types.STRING)
-            .process(new WindowedMonitor<>(new ServingLatency(), windowMs, references), reportType)
-            .uid("latency-monitor")
-            .name("latency monitor");
+        monitor(
+            timedPredictions,
+            new ServingLatency(),
+            Prediction::getModelVersion,
+            windowMs,
+            references,
+            "latency");
     SingleOutputStreamOperator<LabelOutcome> outcomes =
         timedPredictions
             .keyBy(Prediction::getEventId, Types.STRING)
@@ -91,12 +94,13 @@ public final class Monitors {
             .uid("prequential-join")
             .name("prediction-rating join");
     SingleOutputStreamOperator<MonitorReport> error =
-        outcomes
-            .keyBy(LabelOutcome::getModelVersion, Types.STRING)
-            .process(
-                new WindowedMonitor<>(new PrequentialError(), windowMs, references), reportType)
-            .uid("error-monitor")
-            .name("error monitor");
+        monitor(
+            outcomes,
+            new PrequentialError(),
+            LabelOutcome::getModelVersion,
+            windowMs,
+            references,
+            "error");
     DataStream<MonitorReport> windowReports = drift.union(latency, error);
     SingleOutputStreamOperator<RetrainRequest> requests =
         windowReports
@@ -110,5 +114,31 @@ public final class Monitors {
             .setMaxParallelism(1);
     return new Outputs(
         windowReports.union(requests.getSideOutput(RetrainTrigger.REPORTS)), requests, outcomes);
+  }
+
+  /**
+   * One windowed monitor of a statistic: pre-aggregated on every subtask ({@link PartialWindows},
+   * chained to its input, no shuffle of the records), then merged per model version by a {@link
+   * WindowedMonitor}. Only the partials are shuffled.
+   */
+  private static <T> SingleOutputStreamOperator<MonitorReport> monitor(
+      DataStream<T> records,
+      WindowStatistic<T> statistic,
+      KeySelector<T, String> version,
+      long windowMs,
+      ReferenceSource references,
+      String name) {
+    return records
+        .transform(
+            name + " partials",
+            Types.POJO(WindowPartial.class),
+            new PartialWindows<>(statistic, version, windowMs, references))
+        .uid(name + "-partials")
+        .keyBy(WindowPartial::getModelVersion, Types.STRING)
+        .process(
+            new WindowedMonitor<>(new PartialStatistic<>(statistic), windowMs, references),
+            new AvroTypeInfo<>(MonitorReport.class))
+        .uid(name + "-monitor")
+        .name(name + " monitor");
   }
 }

@@ -21,6 +21,11 @@ public interface WindowStatistic<T> extends Serializable {
   /** Event time of a record, epoch milliseconds; decides its window. */
   long eventTime(T record);
 
+  /** How many measured records a record stands for (a pre-aggregated partial stands for many). */
+  default long count(T record) {
+    return 1;
+  }
+
   /**
    * Adds a record to the accumulator.
    *

@@ -90,9 +90,10 @@ public final class WindowedMonitor<T> extends KeyedProcessFunction<String, T, Mo
     long start = windowStart(statistic.eventTime(record));
     long lastMs = start + windowMs - 1;
     if (lastMs <= ctx.timerService().currentWatermark()) {
-      lateRecords.inc();
+      long count = statistic.count(record);
+      lateRecords.inc(count);
       Long n = late.value();
-      late.update(n == null ? 1 : n + 1);
+      late.update(n == null ? count : n + count);
       return;
     }
     double[] acc = windows.get(start);
