@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Ml100kGoalsTest {
   /**
    * A bound that catches a training loop gone pathological (minutes instead of the 4-14 s measured
-   * on a quiet 2-core machine) without failing when the machine is shared: the speed figures live in
-   * docs/benchmarks.md, not in this test.
+   * on a quiet 2-core machine) without failing when the machine is shared: the speed figures live
+   * in docs/benchmarks.md, not in this test.
    */
   private static final double MAX_TRAIN_SECONDS = 240;
 
