@@ -111,6 +111,11 @@ public final class RetrainTrigger
         && !PrequentialError.KIND.equals(report.getKind())) {
       return;
     }
+    if (LabelOutcome.NO_VERSION.equals(version)) {
+      // Ratings no prediction matched (history sent before the stream, for one) belong to no
+      // version: taking that for the serving version would ignore every real report after it.
+      return;
+    }
     if (serving.value() == null) {
       serving.update(version);
     }

@@ -176,4 +176,16 @@ class RetrainTriggerTest {
             () -> new TriggerPolicy(0.25, 0.25, 0.25, 0.25, 0.25, 0.3, 0.15, 1, 1, 1, 0, 1, -1))
         .hasMessageContaining("trigger schedule");
   }
+
+  @Test
+  void unmatchedRatingsReportedFirstDoNotHideTheServingVersion() throws Exception {
+    try (var h = trigger()) {
+      h.processElement(error(LabelOutcome.NO_VERSION, 0, 0.0, 5000), 0);
+      for (int w = 1; w < 4; w++) {
+        h.processElement(error("v1", w, 0.4, 200), 0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1);
+      assertThat(h.extractOutputValues().get(0).getServingVersion()).isEqualTo("v1");
+    }
+  }
 }
