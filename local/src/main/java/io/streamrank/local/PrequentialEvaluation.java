@@ -44,7 +44,8 @@ import org.apache.kafka.clients.admin.Admin;
  * prequential RMSE: every event of the last 40% of the time range is scored before its rating is
  * seen. The initial model is trained on the first 60% (the first half to fit, the next tenth to
  * stop early), as in the demo. Four variants run one after the other on the same replay: a static
- * model, drift-triggered retraining (the demo's retrain loop), streaming features kept in the job's
+ * model, retraining (the demo's retrain loop; requests from the drift and error signals, and every
+ * {@link Settings#retrainEvery()} of event time when set), streaming features kept in the job's
  * keyed state, and both.
  */
 public final class PrequentialEvaluation {
