@@ -198,7 +198,9 @@ public final class RetrainTrigger
               since));
       dataStart = 0; // every rating up to the end, not just the recent windows
     }
-    if (reasons.isEmpty()) {
+    if (reasons.isEmpty() || windowEnd <= dataStart) {
+      // A late report of a window before the breach would ask for a window that ends before it
+      // starts: wait for a report that ends after it.
       return;
     }
     String version = serving.value();

@@ -188,4 +188,18 @@ class RetrainTriggerTest {
       assertThat(h.extractOutputValues().get(0).getServingVersion()).isEqualTo("v1");
     }
   }
+
+  @Test
+  void aLateReportOfAnEarlierWindowDoesNotRaiseARequestEndingBeforeItStarts() throws Exception {
+    try (var h = trigger()) {
+      h.processElement(error("v1", 5, 0.4, 100), 0);
+      h.processElement(error("v1", 6, 0.4, 100), 0); // 2 breaching windows, 200 of 300 labels
+      h.processElement(error("v1", 2, 0.4, 150), 0); // late: labels enough, but ends at 3000
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(error("v1", 7, 0.4, 100), 0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      assertThat(h.extractOutputValues().get(0).getWindowStart()).isEqualTo(5 * W);
+      assertThat(h.extractOutputValues().get(0).getWindowEnd()).isEqualTo(8 * W);
+    }
+  }
 }
