@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
       "Prequential evaluation through the real streaming job on the embedded cluster: an initial"
           + " model trained on the first 60% of the time range, the last 40% replayed in time order"
           + " and each event scored before its rating is seen.",
-      "Prints the prequential RMSE of four variants: static, retraining (drift-triggered, the"
-          + " demo's retrain loop), features (streaming features from the job's keyed state),"
+      "Prints the prequential RMSE of four variants: static, retraining (drift-triggered, or"
+          + " scheduled with --retrain-every; the demo's retrain loop), features (streaming features from the job's keyed state),"
           + " features+retraining."
     })
 final class EvaluateCommand implements Callable<Integer> {
@@ -71,6 +71,16 @@ final class EvaluateCommand implements Callable<Integer> {
   double rmseIncrease;
 
   @Option(
+      names = "--retrain-every",
+      paramLabel = "DAYS",
+      defaultValue = "0",
+      description =
+          "Retrain trigger: also request a retrain every DAYS of event time since the serving"
+              + " version started, on every rating up to then (0: drift and error signals only;"
+              + " default: ${DEFAULT-VALUE}).")
+  double retrainEveryDays;
+
+  @Option(
       names = "--epochs",
       description = "Maximum epochs of the initial model (default: the library default).")
   Integer epochs;
@@ -87,6 +97,7 @@ final class EvaluateCommand implements Callable<Integer> {
     StreamrankCli.require(limit >= 0, "--limit must be >= 0");
     StreamrankCli.require(retrainBudget > 0, "--retrain-budget must be > 0");
     StreamrankCli.require(rmseIncrease > 0, "--rmse-increase must be > 0");
+    StreamrankCli.require(retrainEveryDays >= 0, "--retrain-every must be >= 0");
     StreamrankCli.require(epochs == null || epochs > 0, "--epochs must be > 0");
     StreamrankCli.require(drainSeconds > 0, "--drain-timeout must be > 0");
     List<PrequentialEvaluation.Variant> chosen = new ArrayList<>();
@@ -108,6 +119,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     limit,
                     retrainBudget,
                     rmseIncrease,
+                    Duration.ofSeconds(Math.round(retrainEveryDays * 86_400)),
                     cfg,
                     Duration.ofSeconds(drainSeconds)));
     if (out != null) {

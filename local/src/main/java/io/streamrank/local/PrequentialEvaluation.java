@@ -44,7 +44,8 @@ import org.apache.kafka.clients.admin.Admin;
  * prequential RMSE: every event of the last 40% of the time range is scored before its rating is
  * seen. The initial model is trained on the first 60% (the first half to fit, the next tenth to
  * stop early), as in the demo. Four variants run one after the other on the same replay: a static
- * model, drift-triggered retraining (the demo's retrain loop), streaming features kept in the job's
+ * model, retraining (the demo's retrain loop; requests from the drift and error signals, and every
+ * {@link Settings#retrainEvery()} of event time when set), streaming features kept in the job's
  * keyed state, and both.
  */
 public final class PrequentialEvaluation {
@@ -80,6 +81,8 @@ public final class PrequentialEvaluation {
    * @param limit replay at most this many events of the last 40% (0: all), for quick runs
    * @param retrainBudget configurations the retrain job tunes per request
    * @param rmseIncrease the trigger's threshold on the relative rise of prequential RMSE
+   * @param retrainEvery event time between scheduled retrain requests (each on every rating up to
+   *     its end), {@link Duration#ZERO} for drift- and error-triggered requests only
    * @param config the initial model's configuration (features are added for the feature variants)
    * @param drainTimeout how long to wait for outputs after the replay
    */
@@ -91,6 +94,7 @@ public final class PrequentialEvaluation {
       int limit,
       int retrainBudget,
       double rmseIncrease,
+      Duration retrainEvery,
       ModelConfig config,
       Duration drainTimeout) {}
 
@@ -104,6 +108,7 @@ public final class PrequentialEvaluation {
    * @param initialValidRmse the initial model's validation RMSE
    * @param versions model versions seen on predictions, in order
    * @param retrainRequests retrain requests the monitors raised
+   * @param retrains retrain runs the retrain worker finished
    * @param promoted retrained versions promoted
    * @param seconds wall time of the variant
    */
@@ -115,6 +120,7 @@ public final class PrequentialEvaluation {
       double initialValidRmse,
       List<String> versions,
       int retrainRequests,
+      int retrains,
       long promoted,
       double seconds) {
     Map<String, Object> toMap() {
@@ -126,6 +132,7 @@ public final class PrequentialEvaluation {
       m.put("initial_valid_rmse", initialValidRmse);
       m.put("versions", versions);
       m.put("retrain_requests", retrainRequests);
+      m.put("retrains", retrains);
       m.put("promoted", promoted);
       m.put("seconds", seconds);
       return m;
@@ -163,12 +170,13 @@ public final class PrequentialEvaluation {
       Result r = runVariant(s, v, split, live);
       out.printf(
           "%-20s prequential RMSE %.4f over %,d events (versions %s, retrain requests %d,"
-              + " promoted %d, %.1f s)%n",
+              + " retrains %d, promoted %d, %.1f s)%n",
           v.label(),
           r.rmse(),
           r.scored(),
           r.versions(),
           r.retrainRequests(),
+          r.retrains(),
           r.promoted(),
           r.seconds());
       results.add(r);
@@ -179,11 +187,16 @@ public final class PrequentialEvaluation {
     report.put("rate", s.rate());
     report.put("retrain_budget", s.retrainBudget());
     report.put("trigger_rmse_increase", s.rmseIncrease());
+    report.put("trigger_schedule_days", s.retrainEvery().toSeconds() / 86_400.0);
     report.put("results", results.stream().map(Result::toMap).toList());
     out.println();
-    out.printf("%-20s %s%n", "variant", "prequential RMSE (last 40%)");
+    out.printf("%-20s %-28s %s%n", "variant", "prequential RMSE (last 40%)", "retrains / promoted");
     for (Result r : results) {
-      out.printf("%-20s %.4f%n", r.variant().label(), r.rmse());
+      out.printf(
+          "%-20s %-28s %s%n",
+          r.variant().label(),
+          String.format(Locale.ROOT, "%.4f", r.rmse()),
+          r.variant().retraining ? r.retrains() + " / " + r.promoted() : "-");
     }
     return report;
   }
@@ -206,7 +219,7 @@ public final class PrequentialEvaluation {
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
       conf.set(ScoringOptions.FEATURES_ENABLED, v.features);
-      Duration window = monitorSettings(conf, live, s.rmseIncrease());
+      Duration window = monitorSettings(conf, live, s.rmseIncrease(), s.retrainEvery());
       // Partitions are read side by side, so event time interleaves across them by up to this.
       conf.set(ScoringOptions.FEATURES_MAX_OUT_OF_ORDERNESS, window.dividedBy(7));
       StreamExecutionEnvironment env = LocalFlink.environment(2, false, 8081);
@@ -276,6 +289,7 @@ public final class PrequentialEvaluation {
             initial.validRmse(),
             collector.versions(),
             collector.retrainRequests().size(),
+            worker == null ? 0 : worker.outcomes().size(),
             worker == null
                 ? 0
                 : worker.outcomes().stream().filter(RetrainService.Outcome::promoted).count(),
@@ -376,11 +390,13 @@ public final class PrequentialEvaluation {
 
   /**
    * Monitor windows as in the demo: about twelve windows of whole days over the replay, a request
-   * after two breaching windows, four windows of cooldown and request timeout.
+   * after two breaching windows, four windows of cooldown and request timeout, and the schedule if
+   * there is one.
    *
    * @return the window
    */
-  private Duration monitorSettings(Configuration conf, List<Rating> live, double rmseIncrease) {
+  private Duration monitorSettings(
+      Configuration conf, List<Rating> live, double rmseIncrease, Duration retrainEvery) {
     long first = live.stream().mapToLong(Rating::timestamp).min().orElse(0);
     long last = live.stream().mapToLong(Rating::timestamp).max().orElse(0);
     long days = Math.max(1, Math.round((last - first) / 86_400.0 / 12));
@@ -392,6 +408,7 @@ public final class PrequentialEvaluation {
     conf.set(ScoringOptions.TRIGGER_RMSE_INCREASE, rmseIncrease);
     conf.set(ScoringOptions.TRIGGER_COOLDOWN, window.multipliedBy(4));
     conf.set(ScoringOptions.TRIGGER_REQUEST_TIMEOUT, window.multipliedBy(4));
+    conf.set(ScoringOptions.TRIGGER_SCHEDULE, retrainEvery);
     return window;
   }
 }

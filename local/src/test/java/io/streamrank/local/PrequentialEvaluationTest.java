@@ -30,6 +30,7 @@ class PrequentialEvaluationTest {
                     600,
                     1,
                     0.05,
+                    Duration.ZERO,
                     ModelConfig.builder().embeddingDim(4).hiddenLayers(8).epochs(2).build(),
                     Duration.ofSeconds(120)));
     var results = (List<Map<String, Object>>) report.get("results");

@@ -289,6 +289,16 @@ public final class ScoringOptions {
               "Event time after which an open retrain request that brought no new version is"
                   + " abandoned, so a new one may be raised; at most one request is open.");
 
+  public static final ConfigOption<Duration> TRIGGER_SCHEDULE =
+      ConfigOptions.key("streamrank.trigger.schedule")
+          .durationType()
+          .defaultValue(Duration.ZERO)
+          .withDescription(
+              "Event time between scheduled retrain requests, counted from the serving version's"
+                  + " start or the last request; a scheduled request retrains on every rating up"
+                  + " to its end. 0 (default): requests come from the drift and error signals"
+                  + " only.");
+
   public static final ConfigOption<Boolean> FEATURES_ENABLED =
       ConfigOptions.key("streamrank.features.enabled")
           .booleanType()
@@ -372,6 +382,7 @@ public final class ScoringOptions {
             MONITOR_MAX_OUT_OF_ORDERNESS,
             TRIGGER_COOLDOWN,
             TRIGGER_REQUEST_TIMEOUT,
+            TRIGGER_SCHEDULE,
             FEATURES_MAX_OUT_OF_ORDERNESS)) {
       require(!conf.get(d).isNegative(), d, "must be >= 0, got " + conf.get(d));
     }
@@ -432,7 +443,8 @@ public final class ScoringOptions {
             conf.get(TRIGGER_MIN_NEW_LABELS),
             conf.get(TRIGGER_WINDOWS),
             conf.get(TRIGGER_COOLDOWN).toMillis(),
-            conf.get(TRIGGER_REQUEST_TIMEOUT).toMillis()));
+            conf.get(TRIGGER_REQUEST_TIMEOUT).toMillis(),
+            conf.get(TRIGGER_SCHEDULE).toMillis()));
   }
 
   /**

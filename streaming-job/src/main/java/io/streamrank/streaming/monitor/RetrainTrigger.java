@@ -27,7 +27,9 @@ import org.apache.flink.util.OutputTag;
  * whole job. Reads the monitors' {@code drift} and {@code error} reports and the scoring operator's
  * {@code swap} reports (which close the open request and start the cooldown); reports of versions
  * other than the serving one are ignored. Every request also goes out as a {@code retrain} report
- * on {@link #REPORTS}.
+ * on {@link #REPORTS}. With a schedule, a request also goes out when the schedule's event time has
+ * passed since the serving version started (or since the last request); it asks for every rating up
+ * to its end.
  */
 public final class RetrainTrigger
     extends KeyedProcessFunction<String, MonitorReport, RetrainRequest> {
@@ -49,6 +51,9 @@ public final class RetrainTrigger
   private transient ValueState<Long> newLabels;
   private transient ValueState<Long> cooldownUntil;
   private transient ValueState<Long> latestWindowEnd;
+
+  /** Event time the schedule counts from: the serving version's start or the last request. */
+  private transient ValueState<Long> scheduleFrom;
 
   /** Per signal: consecutive breaching windows, and the start of the first of them. */
   private transient MapState<String, long[]> streaks;
@@ -73,6 +78,7 @@ public final class RetrainTrigger
     newLabels = ctx.getState(new ValueStateDescriptor<>("new-labels", Types.LONG));
     cooldownUntil = ctx.getState(new ValueStateDescriptor<>("cooldown-until", Types.LONG));
     latestWindowEnd = ctx.getState(new ValueStateDescriptor<>("latest-window-end", Types.LONG));
+    scheduleFrom = ctx.getState(new ValueStateDescriptor<>("schedule-from", Types.LONG));
     streaks =
         ctx.getMapState(
             new MapStateDescriptor<>(
@@ -97,11 +103,17 @@ public final class RetrainTrigger
         streaks.clear();
         lastValues.clear();
         cooldownUntil.update(orZero(latestWindowEnd.value()) + policy.cooldownMs());
+        scheduleFrom.update(orZero(latestWindowEnd.value()));
       }
       return;
     }
     if (!PredictionDrift.KIND.equals(report.getKind())
         && !PrequentialError.KIND.equals(report.getKind())) {
+      return;
+    }
+    if (LabelOutcome.NO_VERSION.equals(version)) {
+      // Ratings no prediction matched (history sent before the stream, for one) belong to no
+      // version: taking that for the serving version would ignore every real report after it.
       return;
     }
     if (serving.value() == null) {
@@ -111,6 +123,9 @@ public final class RetrainTrigger
       return;
     }
     long windowEnd = report.getWindowEnd();
+    if (scheduleFrom.value() == null) {
+      scheduleFrom.update(report.getWindowStart());
+    }
     latestWindowEnd.update(Math.max(windowEnd, orZero(latestWindowEnd.value())));
     Map<String, Double> m = report.getMetrics();
     double labelled = m.getOrDefault("labelled", 0.0);
@@ -173,7 +188,19 @@ public final class RetrainTrigger
         dataStart = Math.min(dataStart, streak[1]);
       }
     }
-    if (reasons.isEmpty()) {
+    long since = orZero(scheduleFrom.value());
+    if (policy.scheduleMs() > 0 && windowEnd >= since + policy.scheduleMs()) {
+      reasons.add(
+          String.format(
+              Locale.ROOT,
+              "schedule: %.1f days of event time since %d",
+              (windowEnd - since) / 86_400_000.0,
+              since));
+      dataStart = 0; // every rating up to the end, not just the recent windows
+    }
+    if (reasons.isEmpty() || windowEnd <= dataStart) {
+      // A late report of a window before the breach would ask for a window that ends before it
+      // starts: wait for a report that ends after it.
       return;
     }
     String version = serving.value();
@@ -189,6 +216,7 @@ public final class RetrainTrigger
             .build();
     open.update(request);
     requestOpen = true;
+    scheduleFrom.update(windowEnd);
     newLabels.clear();
     streaks.clear();
     lastValues.clear();

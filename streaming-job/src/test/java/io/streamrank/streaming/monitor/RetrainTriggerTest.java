@@ -138,4 +138,68 @@ class RetrainTriggerTest {
           .containsExactly(2 * W, 7 * W, 12 * W);
     }
   }
+
+  @Test
+  void aScheduleRequestsEveryRatingWhileTheSignalsStayQuietAndRestartsOnASwap() throws Exception {
+    // POLICY plus a schedule of 4 windows; RMSE falls rather than rises, so no signal breaches.
+    TriggerPolicy scheduled =
+        new TriggerPolicy(
+            0.25, 0.25, 0.25, 0.25, 0.25, 0.3, 0.15, 100, 300, 2, 3 * W, 5 * W, 4 * W);
+    try (var h =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+            new RetrainTrigger(scheduled), r -> RetrainTrigger.KEY, Types.STRING)) {
+      h.open();
+      for (int w = 10; w < 14; w++) {
+        h.processElement(error("v1", w, -0.1, 200), 0);
+      }
+      // v1 serves from 10000; the schedule is due at the end of window 13 (14000).
+      assertThat(h.extractOutputValues()).hasSize(1);
+      RetrainRequest r = h.extractOutputValues().get(0);
+      assertThat(r.getReason()).startsWith("schedule: ");
+      assertThat(r.getWindowStart()).as("every rating up to the end").isZero();
+      assertThat(r.getWindowEnd()).isEqualTo(14 * W);
+      h.processElement(swap("v2"), 0);
+      // Cooldown until 17000, schedule due at 18000 (4 windows after the swap at 14000).
+      for (int w = 14; w < 17; w++) {
+        h.processElement(error("v2", w, -0.1, 200), 0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1);
+      h.processElement(error("v2", 17, -0.1, 200), 0);
+      assertThat(h.extractOutputValues()).hasSize(2);
+      assertThat(h.extractOutputValues().get(1).getServingVersion()).isEqualTo("v2");
+    }
+  }
+
+  @Test
+  void aNegativeScheduleIsRejectedByName() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new TriggerPolicy(0.25, 0.25, 0.25, 0.25, 0.25, 0.3, 0.15, 1, 1, 1, 0, 1, -1))
+        .hasMessageContaining("trigger schedule");
+  }
+
+  @Test
+  void unmatchedRatingsReportedFirstDoNotHideTheServingVersion() throws Exception {
+    try (var h = trigger()) {
+      h.processElement(error(LabelOutcome.NO_VERSION, 0, 0.0, 5000), 0);
+      for (int w = 1; w < 4; w++) {
+        h.processElement(error("v1", w, 0.4, 200), 0);
+      }
+      assertThat(h.extractOutputValues()).hasSize(1);
+      assertThat(h.extractOutputValues().get(0).getServingVersion()).isEqualTo("v1");
+    }
+  }
+
+  @Test
+  void aLateReportOfAnEarlierWindowDoesNotRaiseARequestEndingBeforeItStarts() throws Exception {
+    try (var h = trigger()) {
+      h.processElement(error("v1", 5, 0.4, 100), 0);
+      h.processElement(error("v1", 6, 0.4, 100), 0); // 2 breaching windows, 200 of 300 labels
+      h.processElement(error("v1", 2, 0.4, 150), 0); // late: labels enough, but ends at 3000
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(error("v1", 7, 0.4, 100), 0);
+      assertThat(h.extractOutputValues()).hasSize(1);
+      assertThat(h.extractOutputValues().get(0).getWindowStart()).isEqualTo(5 * W);
+      assertThat(h.extractOutputValues().get(0).getWindowEnd()).isEqualTo(8 * W);
+    }
+  }
 }
