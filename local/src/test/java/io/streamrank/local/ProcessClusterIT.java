@@ -127,7 +127,7 @@ class ProcessClusterIT {
             CompletableFuture.supplyAsync(() -> replay.replay(firstHalf, 1_000, "r1a-"));
         await(() -> out.predictions() >= 1, "first predictions of job " + first, diag, first);
         cluster.kill("taskmanager-1");
-        cluster.startTaskManager();
+        String replacement = cluster.startTaskManager();
         streaming.get();
         replay.replay(secondHalf, 1_000, "r1b-");
         replay.flush();
@@ -136,7 +136,11 @@ class ProcessClusterIT {
         assertThat(rest.lastRestart(first)).as("job %s restarted", first).isPositive();
         assertThat(rest.failures(first)).as("failures of job %s", first).isNotEmpty();
         assertThat(rest.failures(first).toString()).contains("taskmanager-1");
-        assertDashboardMetricsScraped(cluster.metricsUri("taskmanager-2").orElseThrow());
+        // After the restart the scheduler may put any operator on either TaskManager: scrape both.
+        assertDashboardMetricsScraped(
+            List.of(
+                cluster.metricsUri("taskmanager-2").orElseThrow(),
+                cluster.metricsUri(replacement).orElseThrow()));
 
         // Round 2: a new job from a savepoint, on TaskManagers that have run ONNX Runtime before.
         String savepoint = rest.stopWithSavepoint(first, WAIT);
@@ -176,16 +180,20 @@ class ProcessClusterIT {
   }
 
   /**
-   * Flink's Prometheus reporter on a TaskManager serves the job's own metrics, among them every
+   * Flink's Prometheus reporter on the TaskManagers serves the job's own metrics, among them every
    * metric the Grafana dashboard queries that an operator registers when it opens (the window
    * figures appear once a window closes; DeploymentFilesTest checks those against the statistics).
    */
-  private static void assertDashboardMetricsScraped(URI metrics) throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(metrics).GET().build(), BodyHandlers.ofString());
-    assertThat(r.statusCode()).as("GET %s", metrics).isEqualTo(200);
-    String scrape = r.body();
+  private static void assertDashboardMetricsScraped(List<URI> taskManagers) throws Exception {
+    StringBuilder scrapes = new StringBuilder();
+    for (URI metrics : taskManagers) {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(HttpRequest.newBuilder(metrics).GET().build(), BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("GET %s", metrics).isEqualTo(200);
+      scrapes.append(r.body()).append('\n');
+    }
+    String scrape = scrapes.toString();
     List<DeploymentFiles.QueriedMetric> eager =
         DeploymentFiles.queriedMetrics(DeploymentFiles.dashboard()).stream()
             .filter(DeploymentFilesTest::eagerMetric)
@@ -194,7 +202,7 @@ class ProcessClusterIT {
     for (DeploymentFiles.QueriedMetric m : eager) {
       String labels = m.monitorKind() == null ? "" : "[^}]*monitor=\"" + m.monitorKind() + "\"";
       assertThat(scrape)
-          .as("%s in the scrape of %s", m, metrics)
+          .as("%s in the scrapes of %s", m, taskManagers)
           .containsPattern(Pattern.quote(m.name()) + "\\{" + labels);
     }
   }
