@@ -210,11 +210,33 @@ public final class Demo {
         s.data() != null
             ? DataSpec.movieLens(s.data(), "time")
             : DataSpec.synthetic(s.synthetic(), "time");
+    return inProcessRetrainWorker(
+        data,
+        s.retrainBudget(),
+        registry,
+        servers,
+        topics,
+        line -> out.println("\n[retrain] " + line));
+  }
+
+  /**
+   * The retrain job as the demo and {@code evaluate} run it in process: random search with
+   * asynchronous halving over {@code budget} trials of at most 9 epochs on one shared local Flink
+   * cluster, no gate margin, publishing into {@code registry} and announcing on {@code servers}.
+   */
+  static RetrainWorker inProcessRetrainWorker(
+      DataSpec data,
+      int budget,
+      Path registry,
+      String servers,
+      Topics topics,
+      java.util.function.Consumer<String> log)
+      throws Exception {
     RetrainService service =
         new RetrainService(
             new RetrainService.Settings(
                 data,
-                s.retrainBudget(),
+                budget,
                 "random",
                 "asha",
                 0.0,
@@ -222,8 +244,8 @@ public final class Demo {
             FlinkTrialExecutor.local(2),
             new ModelRegistry(registry.toUri().toString()),
             new ModelAnnouncer(servers, topics),
-            line -> out.println("\n[retrain] " + line));
-    return new RetrainWorker(service, servers, topics, line -> out.println("\n[retrain] " + line));
+            log);
+    return new RetrainWorker(service, servers, topics, log);
   }
 
   /** Waits until every retrain request seen has been handled and its swap, if any, reported. */

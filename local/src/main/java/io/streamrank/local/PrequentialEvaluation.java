@@ -16,8 +16,6 @@ import io.streamrank.model.onnx.Device;
 import io.streamrank.model.registry.Bundles;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.retrain.DataSpec;
-import io.streamrank.retrain.FlinkTrialExecutor;
-import io.streamrank.retrain.ModelAnnouncer;
 import io.streamrank.retrain.RetrainService;
 import io.streamrank.retrain.RetrainWorker;
 import io.streamrank.schemas.Topics;
@@ -366,26 +364,19 @@ public final class PrequentialEvaluation {
 
   /** The demo's retrain loop, training with the variant's features. */
   private RetrainWorker retrainWorker(
-      Settings s, Variant v, Path registry, String servers, Topics topics) {
+      Settings s, Variant v, Path registry, String servers, Topics topics) throws Exception {
     DataSpec data =
         (s.data() != null
                 ? DataSpec.movieLens(s.data(), "time")
                 : DataSpec.synthetic(s.synthetic(), "time"))
             .withStreamingFeatures(v.features);
-    RetrainService service =
-        new RetrainService(
-            new RetrainService.Settings(
-                data,
-                s.retrainBudget(),
-                "random",
-                "asha",
-                0.0,
-                ModelConfig.defaults().toBuilder().epochs(9).build()),
-            new FlinkTrialExecutor(LocalFlink.environment(2, false, 8081), 2),
-            new ModelRegistry(registry.toUri().toString()),
-            new ModelAnnouncer(servers, topics),
-            line -> out.println("[retrain] " + line));
-    return new RetrainWorker(service, servers, topics, line -> out.println("[retrain] " + line));
+    return Demo.inProcessRetrainWorker(
+        data,
+        s.retrainBudget(),
+        registry,
+        servers,
+        topics,
+        line -> out.println("[retrain] " + line));
   }
 
   /**
