@@ -511,22 +511,13 @@ public final class ProcessCluster implements AutoCloseable {
 
   private void startKafka() throws Exception {
     Path out = workDir.resolve("log").resolve(KAFKA + ".out");
-    Files.deleteIfExists(out);
-    Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(KAFKA));
-    List<String> cmd = new ArrayList<>();
-    cmd.add(javaExecutable());
-    cmd.addAll(
-        List.of(
-            "-Xms512m",
-            "-Xmx512m",
-            "-Djava.io.tmpdir=" + tmp,
-            "-cp",
-            absolute(settings.brokerClasspath()),
-            StandaloneKafka.class.getName(),
-            "--host",
-            HOST,
-            "--port",
-            Integer.toString(settings.kafkaPort())));
+    List<String> cmd =
+        javaCommand(
+            KAFKA,
+            out,
+            List.of("-Xms512m", "-Xmx512m"),
+            StandaloneKafka.class,
+            List.of("--host", HOST, "--port", Integer.toString(settings.kafkaPort())));
     start(KAFKA, cmd, out, out);
     bootstrapServers = awaitLine(KAFKA, out, StandaloneKafka.READY_PREFIX, "announce its address");
     saveState();
@@ -541,23 +532,36 @@ public final class ProcessCluster implements AutoCloseable {
   public void startRetrainWorker(List<String> args) throws Exception {
     requireStarted();
     Path out = workDir.resolve("log").resolve(RETRAIN_WORKER + ".log");
+    List<String> workerArgs = new ArrayList<>();
+    workerArgs.addAll(List.of("retrain-worker", "--bootstrap-servers", bootstrapServers));
+    workerArgs.addAll(args);
+    List<String> cmd =
+        javaCommand(RETRAIN_WORKER, out, List.of("-Xmx1g"), StreamrankCli.class, workerArgs);
+    start(RETRAIN_WORKER, cmd, out, out);
+    awaitLine(RETRAIN_WORKER, out, RetrainWorkerCommand.READY_PREFIX, "consume retrain requests");
+  }
+
+  /**
+   * The command line of a plain Java member (not a Flink process): this JVM's {@code java}, the
+   * given heap flags, a private temp directory, the broker classpath, then {@code main} and its
+   * arguments. Removes the member's previous log {@code out}.
+   */
+  private List<String> javaCommand(
+      String name, Path out, List<String> heapFlags, Class<?> main, List<String> args)
+      throws IOException {
     Files.deleteIfExists(out);
-    Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(RETRAIN_WORKER));
+    Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(name));
     List<String> cmd = new ArrayList<>();
     cmd.add(javaExecutable());
+    cmd.addAll(heapFlags);
     cmd.addAll(
         List.of(
-            "-Xmx1g",
             "-Djava.io.tmpdir=" + tmp,
             "-cp",
             absolute(settings.brokerClasspath()),
-            StreamrankCli.class.getName(),
-            "retrain-worker",
-            "--bootstrap-servers",
-            bootstrapServers));
+            main.getName()));
     cmd.addAll(args);
-    start(RETRAIN_WORKER, cmd, out, out);
-    awaitLine(RETRAIN_WORKER, out, RetrainWorkerCommand.READY_PREFIX, "consume retrain requests");
+    return cmd;
   }
 
   /** Waits until a member prints a line starting with {@code prefix}; returns the rest of it. */

@@ -24,7 +24,7 @@ class MonitorHtmlReportTest {
 
   /** Thresholds: PSI 0.25, user activity 0.4, OOV 0.3, RMSE +15%. */
   static final TriggerPolicy POLICY =
-      new TriggerPolicy(0.25, 0.25, 0.4, 0.25, 0.25, 0.3, 0.15, 100, 300, 2, DAY, DAY);
+      new TriggerPolicy(0.25, 0.25, 0.4, 0.25, 0.25, 0.3, 0.15, 100, 300, 2, DAY, DAY, 0);
 
   static MonitorReport report(String kind, String version, int window, Map<String, Double> m) {
     return MonitorReport.newBuilder()

@@ -79,22 +79,7 @@ public final class Bundles {
       List<Rating> labelled,
       Map<String, Double> metrics)
       throws java.io.IOException {
-    byte[] onnx = new io.streamrank.model.onnx.OnnxExporter().export(model, version, Map.of());
-    long min = labelled.stream().mapToLong(Rating::timestamp).min().orElse(0);
-    long max = labelled.stream().mapToLong(Rating::timestamp).max().orElse(0);
-    Manifest manifest =
-        manifest(
-            model,
-            onnx,
-            version,
-            parentVersion,
-            Manifest.DataWindow.ofEpochSeconds(min, max),
-            metrics,
-            labelled,
-            null,
-            null,
-            trained);
-    return registry.publish(onnx, manifest);
+    return publish(registry, model, version, parentVersion, trained, labelled, null, metrics, null);
   }
 
   /**
@@ -114,14 +99,36 @@ public final class Bundles {
       Map<String, Double> metrics,
       io.streamrank.model.features.StreamingFeatures definition)
       throws java.io.IOException {
-    byte[] onnx =
-        new io.streamrank.model.onnx.OnnxExporter()
-            .export(
-                model,
-                version,
-                Map.of(
-                    "features",
-                    String.join(",", io.streamrank.model.features.StreamingFeatures.NAMES)));
+    return publish(
+        registry,
+        model,
+        version,
+        parentVersion,
+        null,
+        labelled,
+        labelledFeatures,
+        metrics,
+        definition);
+  }
+
+  /** Exports, builds the manifest over {@code labelled}'s time range and publishes. */
+  private static BundleRef publish(
+      ModelRegistry registry,
+      RankingModel model,
+      String version,
+      String parentVersion,
+      List<Rating> trained,
+      List<Rating> labelled,
+      float[][] labelledFeatures,
+      Map<String, Double> metrics,
+      io.streamrank.model.features.StreamingFeatures definition)
+      throws java.io.IOException {
+    Map<String, String> metadata =
+        definition == null
+            ? Map.of()
+            : Map.of(
+                "features", String.join(",", io.streamrank.model.features.StreamingFeatures.NAMES));
+    byte[] onnx = new io.streamrank.model.onnx.OnnxExporter().export(model, version, metadata);
     long min = labelled.stream().mapToLong(Rating::timestamp).min().orElse(0);
     long max = labelled.stream().mapToLong(Rating::timestamp).max().orElse(0);
     Manifest manifest =
@@ -134,7 +141,8 @@ public final class Bundles {
             metrics,
             labelled,
             labelledFeatures,
-            definition.toMap());
+            definition == null ? null : definition.toMap(),
+            trained);
     return registry.publish(onnx, manifest);
   }
 

@@ -52,6 +52,12 @@ public final class ModelRegistry {
   /** File name of the manifest inside a bundle. */
   public static final String MANIFEST_FILE = "manifest.json";
 
+  /**
+   * A reserved version name: the monitors report ratings that matched no prediction under it, so no
+   * bundle may carry it (a model of that name would vanish from the retrain trigger's view).
+   */
+  public static final String UNMATCHED_VERSION = "unmatched";
+
   private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String TMP_PREFIX = ".tmp-";
 
@@ -365,6 +371,10 @@ public final class ModelRegistry {
               + " (it names a directory), got '"
               + version
               + "'");
+    }
+    if (UNMATCHED_VERSION.equals(version)) {
+      throw new IllegalArgumentException(
+          "version '" + UNMATCHED_VERSION + "' is reserved for ratings that match no prediction");
     }
   }
 

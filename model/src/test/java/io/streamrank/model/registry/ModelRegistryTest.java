@@ -123,6 +123,10 @@ class ModelRegistryTest {
     assertThatThrownBy(() -> registry().publish(onnx, manifest("../x", onnx)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("version must match");
+    assertThatThrownBy(
+            () -> registry().publish(onnx, manifest(ModelRegistry.UNMATCHED_VERSION, onnx)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reserved");
   }
 
   @Test

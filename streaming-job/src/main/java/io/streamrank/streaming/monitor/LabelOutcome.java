@@ -17,8 +17,9 @@ public final class LabelOutcome {
     UNMATCHED_RATING
   }
 
-  /** Model version of outcomes without a prediction. */
-  public static final String NO_VERSION = "unmatched";
+  /** Model version of outcomes without a prediction; no bundle may carry it. */
+  public static final String NO_VERSION =
+      io.streamrank.model.registry.ModelRegistry.UNMATCHED_VERSION;
 
   public Kind kind;
   public String modelVersion;

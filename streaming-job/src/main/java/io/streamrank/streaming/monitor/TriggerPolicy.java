@@ -53,36 +53,6 @@ public record TriggerPolicy(
     long scheduleMs)
     implements Serializable {
 
-  /** A policy without a schedule: requests come from the drift and error signals only. */
-  public TriggerPolicy(
-      double predictionPsi,
-      double inputPsi,
-      double userActivityPsi,
-      double moviePopularityPsi,
-      double ratingPsi,
-      double oovRate,
-      double rmseIncrease,
-      long minLabelsPerWindow,
-      long minNewLabels,
-      int windows,
-      long cooldownMs,
-      long requestTimeoutMs) {
-    this(
-        predictionPsi,
-        inputPsi,
-        userActivityPsi,
-        moviePopularityPsi,
-        ratingPsi,
-        oovRate,
-        rmseIncrease,
-        minLabelsPerWindow,
-        minNewLabels,
-        windows,
-        cooldownMs,
-        requestTimeoutMs,
-        0);
-  }
-
   /**
    * One watched figure.
    *

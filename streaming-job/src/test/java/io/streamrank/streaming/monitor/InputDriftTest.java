@@ -123,7 +123,7 @@ class InputDriftTest {
   void sustainedUserActivityDriftRaisesARequestNamingIt() throws Exception {
     // Thresholds: user activity 0.4, movie popularity 0.6; the others as in RetrainTriggerTest.
     TriggerPolicy policy =
-        new TriggerPolicy(0.25, 0.25, 0.4, 0.6, 0.25, 0.3, 0.15, 100, 300, 2, 3000, 5000);
+        new TriggerPolicy(0.25, 0.25, 0.4, 0.6, 0.25, 0.3, 0.15, 100, 300, 2, 3000, 5000, 0);
     try (var h =
         ProcessFunctionTestHarnesses.forKeyedProcessFunction(
             new RetrainTrigger(policy), r -> RetrainTrigger.KEY, Types.STRING)) {

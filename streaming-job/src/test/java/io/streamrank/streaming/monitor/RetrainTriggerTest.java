@@ -17,7 +17,7 @@ class RetrainTriggerTest {
 
   /** PSI 0.25, RMSE +15%, 100 labels a window, 300 new labels, 2 windows, cooldown 3, timeout 5. */
   static final TriggerPolicy POLICY =
-      new TriggerPolicy(0.25, 0.25, 0.25, 0.25, 0.25, 0.3, 0.15, 100, 300, 2, 3 * W, 5 * W);
+      new TriggerPolicy(0.25, 0.25, 0.25, 0.25, 0.25, 0.3, 0.15, 100, 300, 2, 3 * W, 5 * W, 0);
 
   static KeyedOneInputStreamOperatorTestHarness<String, MonitorReport, RetrainRequest> trigger()
       throws Exception {
