@@ -38,8 +38,9 @@ import java.util.function.Consumer;
  * slot waits for a rung to finish and a model-based searcher learns from every first-rung result.
  * Once no new configuration is left, a free slot promotes a configuration that ranks in the top
  * third (rounded up) of the most results its rung can still get, rather than wait for the rung's
- * last results, so no slot idles while a promotion is open. Trials that went no further are
- * reported as pruned.
+ * last results, so no slot idles while a promotion is open. New first-rung configurations go up to
+ * three to a Flink job (one task), sharing its fixed cost. Trials that went no further are reported
+ * as pruned.
  */
 public final class Tuner {
   static final int ETA = 3;
@@ -374,8 +375,9 @@ public final class Tuner {
 
     private void work() throws InterruptedException {
       while (true) {
-        Job job;
+        List<Job> jobs = new ArrayList<>();
         synchronized (this) {
+          Job job;
           while ((job = next()) == null && failure == null && busy()) {
             wait();
           }
@@ -383,11 +385,26 @@ public final class Tuner {
             notifyAll();
             return;
           }
+          jobs.add(job);
+          // New first-rung configurations go in batches, each job's fixed cost shared by up to
+          // ETA of them, leaving the other slots their share of what is left.
+          int batch =
+              Math.min(
+                  ETA,
+                  (int) Math.ceil((budget - points.size() + 1) / (double) executor.parallelism()));
+          while (job.rung == 0 && jobs.size() < batch && points.size() < budget) {
+            job = next();
+            jobs.add(job);
+          }
         }
         try {
           long submitted = System.nanoTime();
-          TrialResult r = executor.run(List.of(job.spec), data, base).get(0);
-          record(job, r, since(submitted));
+          List<TrialSpec> specs = jobs.stream().map(Job::spec).toList();
+          List<TrialResult> results = executor.run(specs, data, base, 1);
+          double jobSeconds = since(submitted);
+          for (int i = 0; i < jobs.size(); i++) {
+            record(jobs.get(i), results.get(i), jobSeconds);
+          }
         } catch (Exception e) {
           synchronized (this) {
             failure = e;
