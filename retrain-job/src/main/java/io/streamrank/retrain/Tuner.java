@@ -235,7 +235,7 @@ public final class Tuner {
   }
 
   /** Epoch budgets of the rungs: 1, 3, 9, ... below the full budget, then the full budget. */
-  int[] rungBudgets() {
+  private int[] rungBudgets() {
     List<Integer> rungs = new ArrayList<>();
     for (int b = 1; b < base.epochs(); b *= ETA) {
       rungs.add(b);
