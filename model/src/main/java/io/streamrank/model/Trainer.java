@@ -47,76 +47,152 @@ public final class Trainer {
       float[][] validFeatures,
       ModelConfig cfg,
       TrainingListener listener) {
-    Objects.requireNonNull(cfg, "cfg");
-    Objects.requireNonNull(listener, "listener");
-    if (train.isEmpty()) {
-      throw new IllegalArgumentException("no training rows");
+    try (Session s = start(train, trainFeatures, valid, validFeatures, cfg)) {
+      s.trainTo(cfg.epochs(), listener);
+      return s.model();
     }
-    int f = cfg.numFeatures();
-    float[] trainF = packFeatures(trainFeatures, train.size(), f, "trainFeatures");
-    float[] validF = packFeatures(validFeatures, valid.size(), f, "validFeatures");
+  }
 
-    Vocabulary users =
-        Vocabulary.of(train.stream().mapToLong(Rating::userId).distinct().sorted().toArray());
-    Vocabulary movies =
-        Vocabulary.of(train.stream().mapToLong(Rating::movieId).distinct().sorted().toArray());
-    int n = train.size();
-    int[] uRows = new int[n];
-    int[] mRows = new int[n];
-    float[] labels = new float[n];
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      Rating r = train.get(i);
-      uRows[i] = users.row(r.userId());
-      mRows[i] = movies.row(r.movieId());
-      labels[i] = r.rating();
-      sum += r.rating();
-    }
-    float mean = (float) (sum / n);
-    ModelWeights w = ModelWeights.zeros(cfg, users.size(), movies.size(), mean);
-    initialise(w, cfg.seed());
+  /**
+   * Prepares a training run without training: {@link Session#trainTo} then trains it in steps that
+   * continue one another (weights, optimizer state, weight average, data order, epoch counter and
+   * early-stopping state carry over), so training to 3 epochs and then on to 9 gives the same
+   * weights as training to 9 at once. {@link ModelConfig#epochs()} is not used; the arguments are
+   * as for {@link #train(List, float[][], List, float[][], ModelConfig, TrainingListener)}.
+   */
+  public Session start(
+      List<Rating> train,
+      float[][] trainFeatures,
+      List<Rating> valid,
+      float[][] validFeatures,
+      ModelConfig cfg) {
+    return new Session(train, trainFeatures, valid, validFeatures, cfg);
+  }
 
-    int nv = valid.size();
-    int[] vu = new int[nv];
-    int[] vm = new int[nv];
-    float[] vy = new float[nv];
-    for (int i = 0; i < nv; i++) {
-      Rating r = valid.get(i);
-      vu[i] = users.row(r.userId());
-      vm[i] = movies.row(r.movieId());
-      vy[i] = r.rating();
-    }
+  /**
+   * A training run that can be continued: holds the weights, the optimizer state and the
+   * early-stopping state between calls to {@link #trainTo}. Close it to stop its threads.
+   */
+  public static final class Session implements AutoCloseable {
+    private final ModelConfig cfg;
+    private final Vocabulary users;
+    private final Vocabulary movies;
+    private final int n;
+    private final int[] vu;
+    private final int[] vm;
+    private final float[] vy;
+    private final float[] validF;
+    private final ExecutorService pool;
+    private final TrainingEngine engine;
+    private final TrainingEngine[] hogwildEngines;
+    private final Batches data;
+    private final ModelWeights avg;
+    private final Averager averager;
+    private final SplittableRandom rng;
+    private final int[] perm;
+    private ModelWeights best;
+    private double bestValid = Double.POSITIVE_INFINITY;
+    private int bad;
+    private int epochs;
+    private boolean stopped;
+    private boolean closed;
 
-    int threads = cfg.threads();
-    ExecutorService pool =
-        threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemons()) : null;
-    try {
-      TrainingEngine engine = new TrainingEngine(cfg, w, pool);
-      ModelWeights best = null;
-      double bestValid = Double.POSITIVE_INFINITY;
-      int bad = 0;
-      SplittableRandom rng = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
-      int[] perm = new int[n];
+    private Session(
+        List<Rating> train,
+        float[][] trainFeatures,
+        List<Rating> valid,
+        float[][] validFeatures,
+        ModelConfig cfg) {
+      Objects.requireNonNull(cfg, "cfg");
+      if (train.isEmpty()) {
+        throw new IllegalArgumentException("no training rows");
+      }
+      this.cfg = cfg;
+      int f = cfg.numFeatures();
+      float[] trainF = packFeatures(trainFeatures, train.size(), f, "trainFeatures");
+      validF = packFeatures(validFeatures, valid.size(), f, "validFeatures");
+
+      users = Vocabulary.of(train.stream().mapToLong(Rating::userId).distinct().sorted().toArray());
+      movies =
+          Vocabulary.of(train.stream().mapToLong(Rating::movieId).distinct().sorted().toArray());
+      n = train.size();
+      int[] uRows = new int[n];
+      int[] mRows = new int[n];
+      float[] labels = new float[n];
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        Rating r = train.get(i);
+        uRows[i] = users.row(r.userId());
+        mRows[i] = movies.row(r.movieId());
+        labels[i] = r.rating();
+        sum += r.rating();
+      }
+      float mean = (float) (sum / n);
+      ModelWeights w = ModelWeights.zeros(cfg, users.size(), movies.size(), mean);
+      initialise(w, cfg.seed());
+
+      int nv = valid.size();
+      vu = new int[nv];
+      vm = new int[nv];
+      vy = new float[nv];
+      for (int i = 0; i < nv; i++) {
+        Rating r = valid.get(i);
+        vu[i] = users.row(r.userId());
+        vm[i] = movies.row(r.movieId());
+        vy[i] = r.rating();
+      }
+
+      int threads = cfg.threads();
+      pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemons()) : null;
+      engine = new TrainingEngine(cfg, w, pool);
+      rng = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
+      perm = new int[n];
       for (int i = 0; i < n; i++) {
         perm[i] = i;
       }
-      Batches data = new Batches(uRows, mRows, labels, trainF, f, cfg.batchSize(), cfg.oovRate());
+      data = new Batches(uRows, mRows, labels, trainF, f, cfg.batchSize(), cfg.oovRate());
       float decay = cfg.averageDecay();
       // With averaging on, the average is what is validated, kept and returned.
-      ModelWeights avg = decay > 0 ? w.deepCopy() : w;
-      Averager averager = decay > 0 ? new Averager(avg, w, decay) : null;
+      avg = decay > 0 ? w.deepCopy() : w;
+      averager = decay > 0 ? new Averager(avg, w, decay) : null;
       boolean hogwild = cfg.parallelism() == ModelConfig.Parallelism.HOGWILD && threads > 1;
-      TrainingEngine[] hogwildEngines = hogwild ? hogwildEngines(cfg, w) : null;
-      for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+      hogwildEngines = hogwild ? hogwildEngines(cfg, w) : null;
+    }
+
+    /** Epochs trained so far, over every call to {@link #trainTo}. */
+    public int epochs() {
+      return epochs;
+    }
+
+    /** Whether early stopping or a listener ended the run: {@link #trainTo} then trains no more. */
+    public boolean stopped() {
+      return stopped;
+    }
+
+    /**
+     * Trains on until {@code totalEpochs} epochs have been trained in all, early stopping or the
+     * listener ends the run, whichever comes first. The listener sees the run's epoch numbers
+     * (1-based, continuing from earlier calls).
+     */
+    public void trainTo(int totalEpochs, TrainingListener listener) {
+      Objects.requireNonNull(listener, "listener");
+      if (closed) {
+        throw new IllegalStateException("training session is closed");
+      }
+      int threads = cfg.threads();
+      int nv = vy.length;
+      while (!stopped && epochs < totalEpochs) {
+        int epoch = epochs;
         long start = System.nanoTime();
         float lr = (float) (cfg.learningRate() * Math.pow(cfg.lrDecay(), epoch));
         shuffle(perm, rng);
         double sq;
-        if (hogwild) {
+        if (hogwildEngines != null) {
           sq = hogwildEpoch(hogwildEngines, data, perm, rng, lr, averager, pool);
         } else {
           sq = data.run(engine, perm, 0, n, rng, lr, averager);
         }
+        epochs++;
         double trainRmse = Math.sqrt(sq / n);
         double validRmse = nv == 0 ? Double.NaN : rmse(avg, vu, vm, vy, validF, pool, threads);
         LOG.debug(
@@ -145,18 +221,24 @@ public final class Trainer {
               best.copyFrom(avg);
             }
           } else if (++bad >= cfg.patience()) {
-            break;
+            stopped = true;
           }
         }
         if (!goOn) {
-          break;
+          stopped = true;
         }
       }
-      if (best != null) {
-        avg.copyFrom(best);
-      }
-      return new RankingModel(cfg, users, movies, avg);
-    } finally {
+    }
+
+    /** The model with the best weights so far (the last ones when there are no validation rows). */
+    public RankingModel model() {
+      return new RankingModel(cfg, users, movies, best != null ? best : avg);
+    }
+
+    /** Stops the training threads; the session can train no more. */
+    @Override
+    public void close() {
+      closed = true;
       if (pool != null) {
         pool.shutdownNow();
       }

@@ -70,6 +70,60 @@ class TrainerTest {
   }
 
   @Test
+  void aSessionContinuedInStepsTrainsAsOneRunWithoutRepeatingAnEpoch() {
+    // Weight averaging and Adam's moments are both carried over.
+    ModelConfig cfg = small().toBuilder().averageDecay(0.99f).patience(100).build();
+    List<Double> once = new ArrayList<>();
+    RankingModel whole =
+        new Trainer()
+            .train(
+                TRAIN,
+                VALID,
+                cfg.toBuilder().epochs(5).build(),
+                (epoch, train, valid) -> once.add(valid));
+    List<Integer> epochs = new ArrayList<>();
+    List<Double> stepped = new ArrayList<>();
+    try (Trainer.Session s = new Trainer().start(TRAIN, null, VALID, null, cfg)) {
+      TrainingListener record =
+          (epoch, train, valid) -> {
+            epochs.add(epoch);
+            stepped.add(valid);
+            return true;
+          };
+      s.trainTo(1, record);
+      s.trainTo(1, record);
+      assertThat(s.epochs()).isEqualTo(1);
+      s.trainTo(3, record);
+      s.trainTo(5, record);
+      assertThat(s.epochs()).isEqualTo(5);
+      assertThat(epochs).containsExactly(1, 2, 3, 4, 5);
+      assertThat(stepped).containsExactlyElementsOf(once);
+      ModelWeights a = whole.weights();
+      ModelWeights b = s.model().weights();
+      assertThat(b.userFactors()).containsExactly(a.userFactors());
+      for (int l = 0; l < a.numLayers(); l++) {
+        assertThat(b.kernel(l)).containsExactly(a.kernel(l));
+      }
+    }
+  }
+
+  @Test
+  void aStoppedSessionTrainsNoMoreAndAClosedOneFails() {
+    ModelConfig cfg = small().toBuilder().patience(1).learningRate(0.05f).l2Embedding(0).build();
+    Trainer.Session s = new Trainer().start(TRAIN, null, VALID, null, cfg);
+    s.trainTo(50, TrainingListener.NONE);
+    assertThat(s.stopped()).isTrue();
+    int stoppedAt = s.epochs();
+    assertThat(stoppedAt).isLessThan(50);
+    s.trainTo(60, TrainingListener.NONE);
+    assertThat(s.epochs()).isEqualTo(stoppedAt);
+    s.close();
+    assertThatThrownBy(() -> s.trainTo(61, TrainingListener.NONE))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
   void earlyStoppingRestoresTheBestEpoch() {
     // A learning rate this high overfits fast; the returned model must be the best epoch's.
     ModelConfig cfg =

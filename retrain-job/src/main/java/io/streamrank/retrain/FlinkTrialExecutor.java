@@ -135,19 +135,37 @@ public final class FlinkTrialExecutor implements AutoCloseable {
    */
   public List<TrialResult> run(List<TrialSpec> trials, DataSpec data, ModelConfig base)
       throws Exception {
+    return run(trials, data, base, parallelism);
+  }
+
+  /**
+   * Runs the trials on at most {@code tasks} parallel tasks (each task runs its share one after the
+   * other), so several short trials share one job's fixed cost (submission, scheduling, result
+   * collection).
+   */
+  public List<TrialResult> run(List<TrialSpec> trials, DataSpec data, ModelConfig base, int tasks)
+      throws Exception {
+    if (tasks <= 0) {
+      throw new IllegalArgumentException("tasks must be > 0, got " + tasks);
+    }
     if (trials.isEmpty()) {
       return List.of();
     }
+    int p = Math.min(Math.min(parallelism, tasks), trials.size());
     if (concurrent) {
-      return runOn(env.get(), trials, data, base);
+      return runOn(env.get(), trials, data, base, p);
     }
     synchronized (serial) {
-      return runOn(env.get(), trials, data, base);
+      return runOn(env.get(), trials, data, base, p);
     }
   }
 
   private List<TrialResult> runOn(
-      StreamExecutionEnvironment env, List<TrialSpec> trials, DataSpec data, ModelConfig base)
+      StreamExecutionEnvironment env,
+      List<TrialSpec> trials,
+      DataSpec data,
+      ModelConfig base,
+      int tasks)
       throws Exception {
     List<String> specs = new ArrayList<>();
     for (TrialSpec t : trials) {
@@ -161,7 +179,7 @@ public final class FlinkTrialExecutor implements AutoCloseable {
         env.fromData(specs)
             .rebalance()
             .map(new RunTrial(dataJson, baseJson, threads))
-            .setParallelism(Math.min(parallelism, trials.size()))
+            .setParallelism(tasks)
             .name("trial")
             .executeAndCollect("streamrank tuning round")) {
       while (it.hasNext()) {

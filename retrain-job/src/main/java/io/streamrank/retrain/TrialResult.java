@@ -9,14 +9,22 @@ import java.util.Map;
  *
  * @param id trial id (unique in a run; the rung is part of it under successive halving)
  * @param point the hyperparameters tried
- * @param budget epochs the trial was allowed
- * @param curve validation RMSE after each epoch
+ * @param budget epochs the configuration was allowed in all by the end of the trial
+ * @param curve validation RMSE after each epoch of the configuration's training, from epoch 1: a
+ *     resumed trial's curve starts with the epochs it resumed from
  * @param bestValidRmse the best validation RMSE reached
  * @param bestEpoch the epoch that reached it (1-based)
  * @param status {@code completed}, or {@code pruned} when successive halving stopped it
- * @param seconds wall time of the trial
+ * @param seconds training time of the trial (its own epochs, in the task)
  * @param finishedSeconds when the tuner had the result, seconds after the search started (0 until
  *     the tuner records it)
+ * @param resumedEpochs epochs already trained when the trial started (0 when it started from
+ *     scratch): this trial trained {@code curve.size() - resumedEpochs} epochs
+ * @param jobSeconds from the tuner's submission of the trial's Flink job to its result (0 until the
+ *     tuner records it); minus {@code seconds}, the trial's fixed cost: job start, data load,
+ *     result collection
+ * @param stopped whether early stopping (or a non-finite RMSE) ended the configuration's training:
+ *     a larger budget would train it no further
  */
 public record TrialResult(
     @JsonProperty("id") String id,
@@ -27,16 +35,50 @@ public record TrialResult(
     @JsonProperty("best_epoch") int bestEpoch,
     @JsonProperty("status") String status,
     @JsonProperty("seconds") double seconds,
-    @JsonProperty("finished_seconds") double finishedSeconds) {
+    @JsonProperty("finished_seconds") double finishedSeconds,
+    @JsonProperty("resumed_epochs") int resumedEpochs,
+    @JsonProperty("job_seconds") double jobSeconds,
+    @JsonProperty("stopped") boolean stopped) {
 
   /** The same result with another status. */
   public TrialResult withStatus(String s) {
     return new TrialResult(
-        id, point, budget, curve, bestValidRmse, bestEpoch, s, seconds, finishedSeconds);
+        id,
+        point,
+        budget,
+        curve,
+        bestValidRmse,
+        bestEpoch,
+        s,
+        seconds,
+        finishedSeconds,
+        resumedEpochs,
+        jobSeconds,
+        stopped);
   }
 
-  /** The same result, recorded {@code at} seconds after the search started. */
-  public TrialResult finishedAt(double at) {
-    return new TrialResult(id, point, budget, curve, bestValidRmse, bestEpoch, status, seconds, at);
+  /**
+   * The same result, recorded {@code at} seconds after the search started, {@code job} seconds
+   * after its job was submitted.
+   */
+  public TrialResult finishedAt(double at, double job) {
+    return new TrialResult(
+        id,
+        point,
+        budget,
+        curve,
+        bestValidRmse,
+        bestEpoch,
+        status,
+        seconds,
+        at,
+        resumedEpochs,
+        job,
+        stopped);
+  }
+
+  /** Epochs this trial trained itself (a resumed trial's earlier epochs are not counted). */
+  public int epochsTrained() {
+    return curve.size() - resumedEpochs;
   }
 }

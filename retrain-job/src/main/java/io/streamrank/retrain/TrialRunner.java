@@ -6,7 +6,11 @@ import io.streamrank.model.Trainer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Trains one trial and records its learning curve. */
+/**
+ * Trains one trial and records its learning curve. A trial with a session key resumes the training
+ * its configuration's previous trial parked ({@link PausedTrials}) and parks its own unless early
+ * stopping ended it.
+ */
 public final class TrialRunner {
   private TrialRunner() {}
 
@@ -14,30 +18,47 @@ public final class TrialRunner {
    * Runs a trial on a split.
    *
    * @param base the configuration the trial's hyperparameters override
-   * @param threads training threads for this trial
+   * @param threads training threads for this trial (a resumed trial keeps its first trial's)
    */
   public static TrialResult run(
       TrialSpec spec, DataSpec.Loaded data, ModelConfig base, int threads) {
-    Split split = data.split();
-    ModelConfig cfg =
-        SearchSpace.apply(base, spec.point()).toBuilder()
-            .epochs(spec.budget())
-            .threads(threads)
-            .numFeatures(data.numFeatures())
-            .build();
+    PausedTrials.Paused paused = spec.session() == null ? null : PausedTrials.take(spec.session());
+    Trainer.Session session;
     List<Double> curve = new ArrayList<>();
+    if (paused != null) {
+      session = paused.session();
+      curve.addAll(paused.curve());
+    } else {
+      Split split = data.split();
+      ModelConfig cfg =
+          SearchSpace.apply(base, spec.point()).toBuilder()
+              .threads(threads)
+              .numFeatures(data.numFeatures())
+              .build();
+      session =
+          new Trainer()
+              .start(split.train(), data.trainFeatures(), split.valid(), data.validFeatures(), cfg);
+    }
+    int resumed = session.epochs();
     long start = System.nanoTime();
-    new Trainer()
-        .train(
-            split.train(),
-            data.trainFeatures(),
-            split.valid(),
-            data.validFeatures(),
-            cfg,
-            (epoch, trainRmse, validRmse) -> {
-              curve.add(validRmse);
-              return Double.isFinite(validRmse);
-            });
+    try {
+      session.trainTo(
+          spec.budget(),
+          (epoch, trainRmse, validRmse) -> {
+            curve.add(validRmse);
+            return Double.isFinite(validRmse);
+          });
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    boolean stopped = session.stopped();
+    if (spec.session() != null && !stopped) {
+      PausedTrials.park(spec.session(), session, curve);
+    } else {
+      session.close();
+    }
     int best = 0;
     for (int i = 1; i < curve.size(); i++) {
       if (curve.get(i) < curve.get(best)) {
@@ -53,7 +74,10 @@ public final class TrialRunner {
         bestRmse,
         best + 1,
         "completed",
-        (System.nanoTime() - start) / 1e9,
-        0);
+        seconds,
+        0,
+        resumed,
+        0,
+        stopped);
   }
 }

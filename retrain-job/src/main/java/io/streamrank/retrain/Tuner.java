@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,16 +27,20 @@ import java.util.function.Consumer;
  * successive halving, then train the best configuration to completion on train+validation and
  * evaluate it on the test slice, next to the library defaults on the same split.
  *
- * <p>Pruning uses successive halving with reduction factor 3 over three rungs: a ninth of the epoch
- * budget, a third, the full budget. {@code sha} is synchronous: every configuration runs the first
- * rung, the best third goes on, and the best third of those runs the full budget; each rung is one
- * round of parallel trials. {@code asha} is asynchronous (Li et al., "A System for Massively
- * Parallel Hyperparameter Tuning", 2020): whenever a task slot is free it promotes a configuration
- * that ranks in the top third of the results its rung has so far (highest rung first), or else
- * starts a new configuration on the first rung, so no slot waits for a rung to finish and a
- * model-based searcher learns from every first-rung result. Once no new configuration is left and a
- * rung can get no more results, its top third (rounded up) is promoted, as the synchronous variant
- * would. Trials that went no further are reported as pruned.
+ * <p>Pruning uses successive halving with reduction factor 3 over rungs of 1, 3, 9, ... epochs, the
+ * last one the full epoch budget. A promoted configuration resumes its training where its rung left
+ * it (weights, optimizer state, epoch counter: {@link PausedTrials}), so promotion costs only the
+ * epochs the next rung adds. {@code sha} is synchronous: every configuration runs the first rung,
+ * the best third goes on, and so on; each rung is one round of parallel trials. {@code asha} is
+ * asynchronous (Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020): whenever
+ * a task slot is free it promotes a configuration that ranks in the top third of the results its
+ * rung has so far (highest rung first), or else starts a new configuration on the first rung, so no
+ * slot waits for a rung to finish and a model-based searcher learns from every first-rung result.
+ * Once no new configuration is left, a free slot promotes a configuration that ranks in the top
+ * third (rounded up) of the most results its rung can still get, rather than wait for the rung's
+ * last results, so no slot idles while a promotion is open. New first-rung configurations go up to
+ * three to a Flink job (one task), sharing its fixed cost. Trials that went no further are reported
+ * as pruned.
  */
 public final class Tuner {
   static final int ETA = 3;
@@ -113,12 +118,18 @@ public final class Tuner {
     if (!algo.equalsIgnoreCase("grid")) {
       searcher = Searcher.startingAt(defaultPoint, searcher);
     }
-    List<TrialResult> trials =
-        switch (prunerName) {
-          case "none" -> unpruned(searcher, data, budget, start);
-          case "sha" -> halving(searcher, data, budget, start);
-          default -> new AsyncHalving(searcher, data, budget, start).run();
-        };
+    String run = "tune-" + UUID.randomUUID() + "/";
+    List<TrialResult> trials;
+    try {
+      trials =
+          switch (prunerName) {
+            case "none" -> unpruned(searcher, data, budget, start);
+            case "sha" -> halving(searcher, data, budget, start, run);
+            default -> new AsyncHalving(searcher, data, budget, start, run).run();
+          };
+    } finally {
+      PausedTrials.release(run);
+    }
     double searchSeconds = (System.nanoTime() - start) / 1e9;
     TrialResult best =
         trials.stream()
@@ -213,15 +224,24 @@ public final class Tuner {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static List<TrialResult> stamped(List<TrialResult> results, long start) {
+  /** Runs a round and stamps its results with when the tuner had them and the round's time. */
+  private List<TrialResult> round(List<TrialSpec> specs, DataSpec data, long start)
+      throws Exception {
+    long submitted = System.nanoTime();
+    List<TrialResult> results = executor.run(specs, data, base);
     double at = since(start);
-    return results.stream().map(r -> r.finishedAt(at)).toList();
+    double job = since(submitted);
+    return results.stream().map(r -> r.finishedAt(at, job)).toList();
   }
 
+  /** Epoch budgets of the rungs: 1, 3, 9, ... below the full budget, then the full budget. */
   private int[] rungBudgets() {
-    return new int[] {
-      Math.max(1, base.epochs() / (ETA * ETA)), Math.max(1, base.epochs() / ETA), base.epochs()
-    };
+    List<Integer> rungs = new ArrayList<>();
+    for (int b = 1; b < base.epochs(); b *= ETA) {
+      rungs.add(b);
+    }
+    rungs.add(base.epochs());
+    return rungs.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private List<TrialResult> unpruned(Searcher searcher, DataSpec data, int budget, long start)
@@ -234,7 +254,7 @@ public final class Tuner {
       for (Map<String, Object> p : searcher.next(n, done)) {
         specs.add(new TrialSpec("t" + (done.size() + specs.size()), p, base.epochs()));
       }
-      List<TrialResult> results = stamped(executor.run(specs, data, base), start);
+      List<TrialResult> results = round(specs, data, start);
       done.addAll(results);
       round++;
       log.accept(progress(round, done));
@@ -242,8 +262,8 @@ public final class Tuner {
     return done;
   }
 
-  private List<TrialResult> halving(Searcher searcher, DataSpec data, int budget, long start)
-      throws Exception {
+  private List<TrialResult> halving(
+      Searcher searcher, DataSpec data, int budget, long start, String run) throws Exception {
     // Every point is proposed before the first rung runs: a model-based searcher has no results
     // to learn from yet (the asynchronous variant does).
     List<Map<String, Object>> points = new ArrayList<>(searcher.next(budget, List.of()));
@@ -253,26 +273,32 @@ public final class Tuner {
     for (int i = 0; i < points.size(); i++) {
       alive.add(i);
     }
-    for (int rung = 0; rung < budgets.length; rung++) {
+    for (int rung = 0; rung < budgets.length && !alive.isEmpty(); rung++) {
       List<TrialSpec> specs = new ArrayList<>();
       for (int i : alive) {
-        specs.add(new TrialSpec("t" + i + "-r" + rung, points.get(i), budgets[rung]));
+        specs.add(new TrialSpec("t" + i + "-r" + rung, points.get(i), budgets[rung], run + i));
       }
-      List<TrialResult> results = stamped(executor.run(specs, data, base), start);
+      List<TrialResult> results = round(specs, data, start);
       boolean last = rung == budgets.length - 1;
       List<Integer> order = new ArrayList<>(alive);
       order.sort(Comparator.comparingDouble(i -> results.get(alive.indexOf(i)).bestValidRmse()));
       int keep = last ? order.size() : Math.max(1, (int) Math.ceil(order.size() / (double) ETA));
-      List<Integer> next = order.subList(0, keep);
+      List<Integer> top = order.subList(0, keep);
+      List<Integer> next = new ArrayList<>();
       for (int k = 0; k < results.size(); k++) {
-        boolean promoted = next.contains(alive.get(k));
-        all.add(
-            last ? results.get(k) : results.get(k).withStatus(promoted ? "promoted" : "pruned"));
+        TrialResult r = results.get(k);
+        boolean converged = r.stopped();
+        boolean promoted = !last && !converged && top.contains(alive.get(k));
+        if (promoted) {
+          next.add(alive.get(k));
+        }
+        // A converged configuration keeps its place in the top third but is not run again.
+        all.add(r.withStatus(promoted ? "promoted" : last || converged ? "completed" : "pruned"));
       }
       log.accept(
           String.format(
               "rung %d (%d epochs): %d trials, %d go on; %s",
-              rung, budgets[rung], results.size(), last ? 0 : keep, progress(rung + 1, all)));
+              rung, budgets[rung], results.size(), next.size(), progress(rung + 1, all)));
       alive.clear();
       alive.addAll(next);
     }
@@ -288,6 +314,7 @@ public final class Tuner {
     private final DataSpec data;
     private final int budget;
     private final long start;
+    private final String run;
     private final int[] budgets = rungBudgets();
     private final List<Map<String, Object>> points = new ArrayList<>();
 
@@ -306,11 +333,12 @@ public final class Tuner {
 
     private Exception failure;
 
-    AsyncHalving(Searcher searcher, DataSpec data, int budget, long start) {
+    AsyncHalving(Searcher searcher, DataSpec data, int budget, long start, String run) {
       this.searcher = searcher;
       this.data = data;
       this.budget = budget;
       this.start = start;
+      this.run = run;
       for (int k = 0; k < budgets.length; k++) {
         rungs.add(new LinkedHashMap<>());
         promoted.add(new HashSet<>());
@@ -347,8 +375,9 @@ public final class Tuner {
 
     private void work() throws InterruptedException {
       while (true) {
-        Job job;
+        List<Job> jobs = new ArrayList<>();
         synchronized (this) {
+          Job job;
           while ((job = next()) == null && failure == null && busy()) {
             wait();
           }
@@ -356,10 +385,26 @@ public final class Tuner {
             notifyAll();
             return;
           }
+          jobs.add(job);
+          // New first-rung configurations go in batches, each job's fixed cost shared by up to
+          // ETA of them, leaving the other slots their share of what is left.
+          int batch =
+              Math.min(
+                  ETA,
+                  (int) Math.ceil((budget - points.size() + 1) / (double) executor.parallelism()));
+          while (job.rung == 0 && jobs.size() < batch && points.size() < budget) {
+            job = next();
+            jobs.add(job);
+          }
         }
         try {
-          TrialResult r = executor.run(List.of(job.spec), data, base).get(0);
-          record(job, r);
+          long submitted = System.nanoTime();
+          List<TrialSpec> specs = jobs.stream().map(Job::spec).toList();
+          List<TrialResult> results = executor.run(specs, data, base, 1);
+          double jobSeconds = since(submitted);
+          for (int i = 0; i < jobs.size(); i++) {
+            record(jobs.get(i), results.get(i), jobSeconds);
+          }
         } catch (Exception e) {
           synchronized (this) {
             failure = e;
@@ -380,10 +425,17 @@ public final class Tuner {
 
     /** The next trial: a promotion (highest rung first), else a new configuration, else none. */
     private Job next() {
-      boolean[] closed = closedRungs();
+      boolean more = points.size() < budget;
+      int[] bound = mostResults();
       for (int k = budgets.length - 2; k >= 0; k--) {
         Map<Integer, Double> rung = rungs.get(k);
-        int quota = closed[k] ? (int) Math.ceil(rung.size() / (double) ETA) : rung.size() / ETA;
+        // While new configurations remain a free slot can start one instead, so only the top
+        // third of the results so far goes on (ASHA); after that, the top third of the most
+        // results the rung can still get, so no slot waits for the rung's last results.
+        int quota =
+            more
+                ? rung.size() / ETA
+                : Math.min(rung.size(), (int) Math.ceil(bound[k] / (double) ETA));
         List<Integer> top =
             rung.entrySet().stream()
                 .sorted(Map.Entry.comparingByValue())
@@ -397,27 +449,26 @@ public final class Tuner {
           }
         }
       }
-      if (points.size() < budget) {
+      if (more) {
         points.add(searcher.next(1, firstRung).get(0));
         return start(points.size() - 1, 0);
       }
       return null;
     }
 
-    /** Rungs that can get no more results: no new configurations, nothing running below. */
-    private boolean[] closedRungs() {
-      boolean[] closed = new boolean[budgets.length];
-      boolean below = points.size() >= budget;
-      for (int k = 0; k < budgets.length; k++) {
-        below =
-            below
-                && running[k] == 0
-                && (k == 0
-                    || promoted.get(k - 1).size()
-                        >= Math.ceil(rungs.get(k - 1).size() / (double) ETA));
-        closed[k] = below;
+    /**
+     * Per rung, the most results it can end up with once no new configuration is left: the first
+     * rung's is the budget; a later rung's, the results it has, those running and the promotions
+     * the rung below may still make.
+     */
+    private int[] mostResults() {
+      int[] bound = new int[budgets.length];
+      bound[0] = budget;
+      for (int k = 1; k < budgets.length; k++) {
+        int open = (int) Math.ceil(bound[k - 1] / (double) ETA) - promoted.get(k - 1).size();
+        bound[k] = rungs.get(k).size() + running[k] + Math.max(0, open);
       }
-      return closed;
+      return bound;
     }
 
     private Job start(int config, int rung) {
@@ -425,14 +476,15 @@ public final class Tuner {
       return new Job(
           config,
           rung,
-          new TrialSpec("t" + config + "-r" + rung, points.get(config), budgets[rung]));
+          new TrialSpec(
+              "t" + config + "-r" + rung, points.get(config), budgets[rung], run + config));
     }
 
-    private synchronized void record(Job job, TrialResult result) {
-      TrialResult r = result.finishedAt(since(start));
+    private synchronized void record(Job job, TrialResult result, double jobSeconds) {
+      TrialResult r = result.finishedAt(since(start), jobSeconds);
       running[job.rung]--;
       rungs.get(job.rung).put(job.config, r.bestValidRmse());
-      if (r.curve().size() < r.budget()) {
+      if (r.stopped()) {
         converged.add(job.config);
       }
       finished.add(new Done(job, r));
@@ -455,7 +507,7 @@ public final class Tuner {
     }
 
     private TrialResult withFinalStatus(Done d) {
-      if (d.job.rung == budgets.length - 1 || d.result.curve().size() < d.result.budget()) {
+      if (d.job.rung == budgets.length - 1 || d.result.stopped()) {
         return d.result.withStatus("completed");
       }
       boolean on = promoted.get(d.job.rung).contains(d.job.config);

@@ -44,6 +44,7 @@ public final class TuningReport {
     m.put("pruner", pruner);
     m.put("data", data);
     m.put("trials", o.trials());
+    m.put("epochs_trained", o.trials().stream().mapToInt(TrialResult::epochsTrained).sum());
     m.put("progress", progress(o.trials()));
     m.put("search_seconds", o.searchSeconds());
     m.put("wall_seconds", o.wallSeconds());

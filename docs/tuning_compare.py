@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Compares `./streamrank tune` runs from their tuning.json files (see docs/benchmarks.md).
+
+Usage: docs/tuning_compare.py REFERENCE_DIR RUN_DIR...
+
+For each run: the first time, in seconds since its search started, at which its best validation
+RMSE so far ("progress": one entry per trial result, stamped when the tuner had it) was at or below
+the reference run's best validation RMSE, as a fraction of the reference run's search time
+("search_seconds": trials only, before the refits); the same for the reference's best + 0.001;
+the epochs trained by then (a measure of work that the machine's load does not change);
+and each Flink job's fixed cost: the job's time from submission to result ("job_seconds") minus
+its training time ("seconds": the longest of its trials when they ran in parallel tasks, pruner
+none; their sum when they ran one after the other in one task, asha and sha batches).
+"""
+import json
+import statistics
+import sys
+
+
+def load(d):
+    with open(d + "/tuning.json") as f:
+        return json.load(f)
+
+
+def reached(run, target):
+    for p in run["progress"]:
+        if p["best_valid_rmse"] <= target:
+            return p["seconds"]
+    return None
+
+
+def epochs_until(run, seconds):
+    if seconds is None:
+        return "-"
+    return sum(
+        len(t["curve"]) - t["resumed_epochs"]
+        for t in run["trials"]
+        if t["finished_seconds"] <= seconds)
+
+
+def fixed_costs(run):
+    jobs = {}
+    for t in run["trials"]:
+        jobs.setdefault((round(t["finished_seconds"], 1), t["job_seconds"]), []).append(t["seconds"])
+    parallel = run["pruner"] == "none"
+    return [job - (max(s) if parallel else sum(s)) for (_, job), s in jobs.items()]
+
+
+def at(t, whole):
+    return "never" if t is None else f"{t:.1f} s = {t / whole:.1%}"
+
+
+def main(ref_dir, *others):
+    ref = load(ref_dir)
+    target = ref["best_valid_rmse"]
+    whole = ref["search_seconds"]
+    for d in (ref_dir, *others):
+        r = load(d)
+        costs = fixed_costs(r)
+        print(
+            f"{d}: {r['algo']}+{r['pruner']}, best {r['best_valid_rmse']:.4f}"
+            f" (defaults {r['default_valid_rmse']:.4f}), search {r['search_seconds']:.1f} s"
+            f" = {r['search_seconds'] / whole:.1%} of the reference's;"
+            f" reached {target:.4f} at {at(reached(r, target), whole)}"
+            f" ({epochs_until(r, reached(r, target))} epochs trained by then),"
+            f" {target + 0.001:.4f} at {at(reached(r, target + 0.001), whole)};"
+            f" {len(r['trials'])} trials in {len(costs)} jobs,"
+            f" {r.get('epochs_trained')} epochs trained; first result at"
+            f" {r['progress'][0]['seconds']:.1f} s; fixed cost per job: median"
+            f" {statistics.median(costs):.1f} s, first job {costs[0]:.1f} s")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
