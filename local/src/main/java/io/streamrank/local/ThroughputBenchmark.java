@@ -46,9 +46,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * when every prediction arrives within the drain allowance after the producer stops. Latency is
  * from the event's creation in the producer to the prediction's arrival at a consumer. Variants:
  * the scoring pipeline, the same pipeline with an identity model (no ONNX Runtime), per-event
- * scoring (batch size 1), and raw ONNX Runtime batch throughput in this JVM; then, each event
- * followed by its rating, the pipeline without and with the streaming feature state (a feature
- * model), compared on rate and on CPU time per event.
+ * scoring (our operator at batch size 1), naive per-event scoring ({@link NaiveOnnxProvider}), and
+ * raw ONNX Runtime batch throughput in this JVM; then, each event followed by its rating, the
+ * pipeline without and with the streaming feature state (a feature model), compared on rate and on
+ * CPU time per event.
  */
 public final class ThroughputBenchmark {
   /**
