@@ -335,7 +335,8 @@ public final class StreamrankCli implements Callable<Integer> {
       description = {
         "End-to-end throughput and latency on the embedded cluster, side by side in one run: the"
             + " scoring pipeline, the same pipeline with an identity model, per-event scoring"
-            + " (batch 1), and raw ONNX Runtime in this JVM.",
+            + " (our operator at batch 1), naive per-event scoring (boxed lists and new tensors"
+            + " per event, as most Flink + ONNX examples do), and raw ONNX Runtime in this JVM.",
         "Ramps the offered rate and reports the highest rate sustained (every prediction arrives"
             + " within --drain-ms after the producer stops) with p50/p99 latency from event creation"
             + " to prediction arrival."
@@ -398,9 +399,18 @@ public final class StreamrankCli implements Callable<Integer> {
     @Option(
         names = "--variants",
         split = ",",
-        defaultValue = "scoring,identity,per_event,scoring_with_ratings,features",
+        defaultValue = "scoring,identity,per_event,naive,scoring_with_ratings,features",
         description = "Variants to run, in this order (default: ${DEFAULT-VALUE}).")
     List<String> variants;
+
+    @Option(
+        names = "--throwaway-pass-seconds",
+        defaultValue = "30",
+        description =
+            "Untimed load offered to a throwaway pass of the first variant's whole pipeline before"
+                + " any variant is measured, so the JIT has compiled the broker's, the clients' and"
+                + " Flink's code paths (default: ${DEFAULT-VALUE}; 0 for none).")
+    int passWarmUpSeconds;
 
     @Override
     public Integer call() throws Exception {
@@ -412,6 +422,7 @@ public final class StreamrankCli implements Callable<Integer> {
       require(batchSize > 0, "--batch-size must be > 0");
       require(flushMs > 0, "--flush-ms must be > 0");
       require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
+      require(passWarmUpSeconds >= 0, "--throwaway-pass-seconds must be >= 0");
       require(bufferTimeoutMs >= 0, "--buffer-timeout-ms must be >= 0");
       var report =
           new ThroughputBenchmark(System.out)
@@ -425,7 +436,8 @@ public final class StreamrankCli implements Callable<Integer> {
                       Duration.ofMillis(drainMs),
                       warmUpSeconds,
                       bufferTimeoutMs,
-                      variants));
+                      variants,
+                      passWarmUpSeconds));
       if (outFile != null) {
         ThroughputBenchmark.write(report, outFile);
         System.out.println("report written to " + outFile);

@@ -51,6 +51,9 @@ public final class SwapBenchmark {
    * @param swapMaxGap longest gap between consecutive predictions inside the window, ms
    * @param predictions predictions read back
    * @param inWindow predictions inside the window
+   * @param steadyMaxGapEnd scored wall time (epoch ms) of the prediction that ended the longest
+   *     steady-state gap, to line it up with a profile's GC pauses and checkpoints
+   * @param swapMaxGapEnd the same for the longest gap around the swap
    */
   public record Result(
       long steadyP99,
@@ -58,7 +61,9 @@ public final class SwapBenchmark {
       long steadyMaxGap,
       long swapMaxGap,
       long predictions,
-      long inWindow) {
+      long inWindow,
+      long steadyMaxGapEnd,
+      long swapMaxGapEnd) {
     public double p99Ratio() {
       return (double) swapP99 / Math.max(1, steadyP99);
     }
@@ -145,7 +150,8 @@ public final class SwapBenchmark {
         out.printf(
             "steady p99 %d ms | swap-window p99 %d ms | ratio %.2f (goal <= 1.5)%n"
                 + "longest gap between predictions: steady %d ms, around the swap %d ms = %.2f x steady p99"
-                + " (goal <= 2)%n%,d predictions, %,d in the swap window%n",
+                + " (goal <= 2)%n%,d predictions, %,d in the swap window; longest gaps ended at %s"
+                + " (steady) and %s (swap)%n",
             r.steadyP99(),
             r.swapP99(),
             r.p99Ratio(),
@@ -153,7 +159,9 @@ public final class SwapBenchmark {
             r.swapMaxGap(),
             r.gapOverSteadyP99(),
             r.predictions(),
-            r.inWindow());
+            r.inWindow(),
+            java.time.Instant.ofEpochMilli(r.steadyMaxGapEnd()),
+            java.time.Instant.ofEpochMilli(r.swapMaxGapEnd()));
         return r;
       }
     }
@@ -172,17 +180,30 @@ public final class SwapBenchmark {
     Arrays.sort(times);
     long steadyGap = 0;
     long swapGap = 0;
+    long steadyGapEnd = 0;
+    long swapGapEnd = 0;
     for (int i = 1; i < times.length; i++) {
       long gap = times[i] - times[i - 1];
       if (Math.abs(times[i] - swapAt) <= halfWindowMs
           || Math.abs(times[i - 1] - swapAt) <= halfWindowMs) {
-        swapGap = Math.max(swapGap, gap);
-      } else {
-        steadyGap = Math.max(steadyGap, gap);
+        if (gap > swapGap) {
+          swapGap = gap;
+          swapGapEnd = times[i];
+        }
+      } else if (gap > steadyGap) {
+        steadyGap = gap;
+        steadyGapEnd = times[i];
       }
     }
     return new Result(
-        p99(steadyLat), p99(swapLat), steadyGap, swapGap, latency.length, swapLat.size());
+        p99(steadyLat),
+        p99(swapLat),
+        steadyGap,
+        swapGap,
+        latency.length,
+        swapLat.size(),
+        steadyGapEnd,
+        swapGapEnd);
   }
 
   private static long p99(List<Long> values) {

@@ -46,9 +46,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * when every prediction arrives within the drain allowance after the producer stops. Latency is
  * from the event's creation in the producer to the prediction's arrival at a consumer. Variants:
  * the scoring pipeline, the same pipeline with an identity model (no ONNX Runtime), per-event
- * scoring (batch size 1), and raw ONNX Runtime batch throughput in this JVM; then, each event
- * followed by its rating, the pipeline without and with the streaming feature state (a feature
- * model), compared on rate and on CPU time per event.
+ * scoring (our operator at batch size 1), naive per-event scoring ({@link NaiveOnnxProvider}), and
+ * raw ONNX Runtime batch throughput in this JVM; then, each event followed by its rating, the
+ * pipeline without and with the streaming feature state (a feature model), compared on rate and on
+ * CPU time per event.
  */
 public final class ThroughputBenchmark {
   /**
@@ -63,6 +64,10 @@ public final class ThroughputBenchmark {
    * @param warmUpSeconds untimed load offered to each variant before its ramp
    * @param bufferTimeoutMs Flink network buffer timeout
    * @param variants the variants to run, from {@link #VARIANTS}
+   * @param passWarmUpSeconds untimed load offered to a throwaway pass of the first variant's whole
+   *     pipeline, before any variant is measured (0 for none): the JIT compiles the broker's, the
+   *     clients' and Flink's code paths for minutes, and without it the first variant measured paid
+   *     for that
    */
   public record Settings(
       int[] rates,
@@ -73,7 +78,8 @@ public final class ThroughputBenchmark {
       Duration drain,
       int warmUpSeconds,
       long bufferTimeoutMs,
-      List<String> variants) {
+      List<String> variants,
+      int passWarmUpSeconds) {
     /**
      * @throws IllegalArgumentException naming a variant that does not exist
      */
@@ -104,13 +110,14 @@ public final class ThroughputBenchmark {
           drain,
           warmUpSeconds,
           ScoringOptions.BUFFER_TIMEOUT.defaultValue().toMillis(),
-          VARIANTS);
+          VARIANTS,
+          0);
     }
   }
 
   /** The variants, in the order they run. */
   public static final List<String> VARIANTS =
-      List.of("scoring", "identity", "per_event", "scoring_with_ratings", "features");
+      List.of("scoring", "identity", "per_event", "naive", "scoring_with_ratings", "features");
 
   /**
    * One variant's ramp: per offered rate, achieved rate, latency percentiles, and the CPU time this
@@ -145,6 +152,7 @@ public final class ThroughputBenchmark {
     conditions.put("flush_ms", s.flushMs());
     conditions.put("step_seconds", s.stepSeconds());
     conditions.put("warm_up_seconds", s.warmUpSeconds());
+    conditions.put("throwaway_pass_seconds", s.passWarmUpSeconds());
     conditions.put("buffer_timeout_ms", s.bufferTimeoutMs());
     conditions.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
     conditions.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
@@ -159,6 +167,9 @@ public final class ThroughputBenchmark {
 
     Map<String, List<Step>> variants = new LinkedHashMap<>();
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      if (s.passWarmUpSeconds() > 0 && !s.variants().isEmpty()) {
+        throwawayPass(kafka, s.variants().get(0), fixture, s);
+      }
       for (String v : s.variants()) {
         variants.put(v, ramp(kafka, v, fixture, s));
       }
@@ -172,10 +183,12 @@ public final class ThroughputBenchmark {
     double scoring = sustainable(variants.getOrDefault("scoring", List.of()));
     double identity = sustainable(variants.getOrDefault("identity", List.of()));
     double perEvent = sustainable(variants.getOrDefault("per_event", List.of()));
+    double naive = sustainable(variants.getOrDefault("naive", List.of()));
     Map<String, Object> ratios = new LinkedHashMap<>();
     ratios.put("scoring_over_identity_rate", identity > 0 ? scoring / identity : 0);
     ratios.put("pipeline_over_raw_onnx_rate", raw > 0 ? scoring / raw : 0);
     ratios.put("batched_over_per_event_rate", perEvent > 0 ? scoring / perEvent : 0);
+    ratios.put("batched_over_naive_rate", naive > 0 ? scoring / naive : 0);
     ratios.put(
         "scoring_p99_over_identity_p99_at_common_rate",
         p99Ratio(
@@ -196,25 +209,64 @@ public final class ThroughputBenchmark {
     return report;
   }
 
+  /**
+   * Runs the variant's whole pipeline (its own topics and job) at the warm-up rate for {@link
+   * Settings#passWarmUpSeconds()}, measuring nothing.
+   */
+  private void throwawayPass(
+      EmbeddedKafka kafka, String variant, InitialModel.Fixture fixture, Settings s)
+      throws Exception {
+    out.printf("throwaway pass: %s for %d s, untimed%n", variant, s.passWarmUpSeconds());
+    Settings pass =
+        new Settings(
+            s.rates(),
+            s.stepSeconds(),
+            s.parallelism(),
+            s.batchSize(),
+            s.flushMs(),
+            s.drain(),
+            s.passWarmUpSeconds(),
+            s.bufferTimeoutMs(),
+            s.variants(),
+            0);
+    ramp(kafka, variant, "throwaway-", fixture, pass, false);
+  }
+
   private List<Step> ramp(
       EmbeddedKafka kafka, String variant, InitialModel.Fixture fixture, Settings s)
+      throws Exception {
+    return ramp(kafka, variant, "", fixture, s, true);
+  }
+
+  private List<Step> ramp(
+      EmbeddedKafka kafka,
+      String variant,
+      String prefix,
+      InitialModel.Fixture fixture,
+      Settings s,
+      boolean measure)
       throws Exception {
     boolean features = variant.equals("features");
     boolean ratings = features || variant.equals("scoring_with_ratings");
     // Topic prefixes and printed names as before the variants became selectable.
     String name =
-        switch (variant) {
-          case "per_event" -> "per-event";
-          case "scoring_with_ratings" -> "with-ratings";
-          default -> variant;
-        };
+        prefix
+            + switch (variant) {
+              case "per_event" -> "per-event";
+              case "scoring_with_ratings" -> "with-ratings";
+              default -> variant;
+            };
     ModelProvider provider =
         switch (variant) {
           case "identity" -> identity();
           case "features" -> featureModel(fixture);
+          case "naive" ->
+              new NaiveOnnxProvider(
+                  fixture.registry().toUri().toString(), fixture.model().version());
           default -> fixture.model().provider();
         };
-    int batchSize = variant.equals("per_event") ? 1 : s.batchSize();
+    boolean perEvent = variant.equals("per_event") || variant.equals("naive");
+    int batchSize = perEvent ? 1 : s.batchSize();
     Topics topics = Topics.withPrefix(name + ".");
     kafka.createTopics(topics, s.parallelism());
     Configuration conf = new Configuration();
@@ -241,7 +293,7 @@ public final class ThroughputBenchmark {
       probe.awaitAll(Duration.ofSeconds(120));
       probe.offer(Math.min(20_000, s.rates()[s.rates().length / 2]), s.warmUpSeconds(), "warm-");
       probe.awaitAll(Duration.ofSeconds(120));
-      for (int rate : s.rates()) {
+      for (int rate : measure ? s.rates() : new int[0]) {
         probe.reset();
         long cpuStart = processCpuNanos();
         long start = System.nanoTime();
@@ -458,7 +510,9 @@ public final class ThroughputBenchmark {
       c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
       c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-probe-" + System.nanoTime());
       c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+      // fetch.min.bytes 1 (the default) answers a fetch as soon as a prediction arrives, so a
+      // longer fetch.max.wait.ms costs no latency; the 5 ms it had made an idle probe send 200
+      // fetches a second to the broker it measures.
       consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       consumer.subscribe(List.of(topics.predictions().name()));
     }

@@ -21,6 +21,8 @@ class SwapBenchmarkTest {
     SwapBenchmark.Result r = SwapBenchmark.analyse(new long[][] {latency, scored}, 1000, 100, 0);
     assertThat(r.swapMaxGap()).isEqualTo(60);
     assertThat(r.steadyMaxGap()).isEqualTo(10);
+    assertThat(r.swapMaxGapEnd()).isEqualTo(1060);
+    assertThat(r.steadyMaxGapEnd()).isEqualTo(20);
     assertThat(r.swapP99()).isEqualTo(20);
     assertThat(r.steadyP99()).isEqualTo(5);
     assertThat(r.p99Ratio()).isEqualTo(4.0);

@@ -23,7 +23,8 @@ class ThroughputBenchmarkTest {
     assertThat((double) report.get("raw_onnx_rows_per_second")).isPositive();
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
     assertThat(variants)
-        .containsOnlyKeys("scoring", "identity", "per_event", "scoring_with_ratings", "features");
+        .containsOnlyKeys(
+            "scoring", "identity", "per_event", "naive", "scoring_with_ratings", "features");
     assertThat(variants.values())
         .allSatisfy(
             steps -> {
@@ -39,7 +40,7 @@ class ThroughputBenchmarkTest {
     assertThatThrownBy(
             () ->
                 new ThroughputBenchmark.Settings(
-                    new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(1), 0, 10, List.of("fast")))
+                    new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(1), 0, 10, List.of("fast"), 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown bench variant 'fast'")
         .hasMessageContaining("scoring_with_ratings");

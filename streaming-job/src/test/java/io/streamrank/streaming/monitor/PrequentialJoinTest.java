@@ -62,6 +62,44 @@ class PrequentialJoinTest {
   }
 
   @Test
+  void withStalledWatermarksTheTtlDropsWaitingStateFromCheckpointsAndReads() throws Exception {
+    var join = new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60));
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = keyed(join)) {
+      h.open();
+      h.setStateTtlProcessingTime(0);
+      h.processElement1(prediction("stalled", "v1", 10, 3f), 10);
+      h.processElement2(rating("late-rated", 20, 4f), 20);
+      h.setStateTtlProcessingTime(61_000);
+      h.processElement1(prediction("fresh", "v1", 30, 3f), 30);
+      // No watermark ever came, so no timer fired. An expired rating is never read back (no match
+      // with a prediction that comes after it; the read removes it); the stalled prediction, never
+      // read again, stays in memory until a snapshot.
+      h.processElement1(prediction("late-rated", "v1", 20, 3f), 20);
+      assertThat(h.extractOutputValues()).isEmpty();
+      assertThat(h.numKeyedStateEntries()).isEqualTo(3);
+      snapshot = h.snapshot(1, 61_000);
+    }
+    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60)))) {
+      restored.setStateTtlProcessingTime(61_000);
+      restored.initializeState(snapshot);
+      restored.open();
+      // Only the two entries written after the expiry survive the checkpoint.
+      assertThat(restored.numKeyedStateEntries()).isEqualTo(2);
+    }
+  }
+
+  private static KeyedTwoInputStreamOperatorTestHarness<
+          String, Prediction, RatingEvent, LabelOutcome>
+      keyed(PrequentialJoin join) throws Exception {
+    return new KeyedTwoInputStreamOperatorTestHarness<>(
+        new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(join),
+        Prediction::getEventId,
+        RatingEvent::getEventId,
+        Types.STRING);
+  }
+
+  @Test
   void stateStaysFlatOverALongStreamOfUnmatchedRatings() throws Exception {
     try (var h = join()) {
       int most = 0;
