@@ -5,16 +5,14 @@ import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.schemas.RatingEvent;
 import io.streamrank.streaming.ScoringRequest;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -23,18 +21,25 @@ import org.apache.flink.util.Collector;
  * by {@code ratings}, and hands each request the statistics of the ratings with an event time
  * strictly before the request's.
  *
- * <p>Leakage: a rating is first buffered under its event time ({@code pending}); it is folded into
- * the key's statistics when the operator's watermark (the lower of the events' and the ratings')
- * reaches it. A request at time t gets the folded statistics plus the pending ratings earlier than
- * t. Whatever order ratings and events arrive in (ratings far ahead of events included), no rating
- * at t or later is counted, because folded ratings are all at or before {@code foldedUntil}: a
- * request later than that sees only earlier folded ratings, and a late request (at or before {@code
- * foldedUntil}, behind the watermark) gets no history at all rather than a leaked one, counted in
- * the {@code lateFeatureRequests} metric.
+ * <p>Leakage: a rating first waits in the key's pending slots under its event time; it is folded
+ * into the key's statistics when the operator's watermark (the lower of the events' and the
+ * ratings') reaches it. A request at time t gets the folded statistics plus the pending ratings
+ * earlier than t. Whatever order ratings and events arrive in (ratings far ahead of events
+ * included), no rating at t or later is counted, because folded ratings are all at or before {@code
+ * foldedUntil}: a request later than that sees only earlier folded ratings, and a late request (at
+ * or before {@code foldedUntil}, behind the watermark) gets no history at all rather than a leaked
+ * one, counted in the {@code lateFeatureRequests} metric.
  *
- * <p>Bound: all three states expire when no rating of the key has arrived for the configured TTL
- * (processing time), so a key that stops being rated is forgotten; the pending buffer holds only
- * ratings the watermark has not yet passed.
+ * <p>Cost: a key's whole state is one {@link KeyRatings} value, so a request is one state read and
+ * a binary search over the pending slots, a rating one read and one write. Each key has at most one
+ * event-time timer (at its earliest pending time; when it fires, every slot the watermark has
+ * passed is folded and the timer moves to the next pending time) and one processing-time timer (its
+ * expiry), not one timer per rating.
+ *
+ * <p>Bound: a key's state is dropped when no rating of it has arrived for the configured TTL
+ * (processing time), by the key's expiry timer rather than by Flink's state TTL, whose incremental
+ * cleanup on every state access dominated the operator's cost; the pending slots hold only ratings
+ * the watermark has not yet passed.
  *
  * <p>The user side stores its statistics in the request; the movie side, which runs second, turns
  * both into the feature values with the shared {@link StreamingFeatures} definition.
@@ -53,11 +58,9 @@ public final class RatingStatsFunction
 
   private final Side side;
   private final StreamingFeatures definition;
-  private final Duration stateTtl;
+  private final long ttlMillis;
 
-  private transient ValueState<RatingStats> folded;
-  private transient ValueState<Long> foldedUntil;
-  private transient MapState<Long, RatingStats> pending;
+  private transient ValueState<KeyRatings> state;
   private transient Counter lateRequests;
 
   /**
@@ -68,30 +71,17 @@ public final class RatingStatsFunction
   public RatingStatsFunction(Side side, StreamingFeatures definition, Duration stateTtl) {
     this.side = side;
     this.definition = definition;
-    this.stateTtl = stateTtl;
+    this.ttlMillis = stateTtl.toMillis();
   }
 
   @Override
   public void open(OpenContext ctx) throws Exception {
-    StateTtlConfig ttl =
-        StateTtlConfig.newBuilder(stateTtl)
-            .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-            .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-            .build();
-    TypeInformation<RatingStats> statsType = TypeInformation.of(RatingStats.class);
-    String prefix = side.name().toLowerCase(java.util.Locale.ROOT);
-    ValueStateDescriptor<RatingStats> foldedDesc =
-        new ValueStateDescriptor<>(prefix + "-stats", statsType);
-    foldedDesc.enableTimeToLive(ttl);
-    ValueStateDescriptor<Long> untilDesc =
-        new ValueStateDescriptor<>(prefix + "-folded-until", Types.LONG);
-    untilDesc.enableTimeToLive(ttl);
-    MapStateDescriptor<Long, RatingStats> pendingDesc =
-        new MapStateDescriptor<>(prefix + "-pending", Types.LONG, statsType);
-    pendingDesc.enableTimeToLive(ttl);
-    folded = getRuntimeContext().getState(foldedDesc);
-    foldedUntil = getRuntimeContext().getState(untilDesc);
-    pending = getRuntimeContext().getMapState(pendingDesc);
+    String prefix = side.name().toLowerCase(Locale.ROOT);
+    state =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    prefix + "-ratings", TypeInformation.of(KeyRatings.class)));
     lateRequests = getRuntimeContext().getMetricGroup().counter("lateFeatureRequests");
   }
 
@@ -112,54 +102,79 @@ public final class RatingStatsFunction
 
   /** The statistics of the ratings strictly before {@code t} that have arrived. */
   private RatingStats before(long t) throws Exception {
-    Long until = foldedUntil.value();
-    if (until != null && until >= t) {
+    KeyRatings key = state.value();
+    if (key == null) {
+      return RatingStats.EMPTY;
+    }
+    if (key.lateFor(t)) {
       // Late: the folded statistics may hold ratings at or after t; give no history instead.
       lateRequests.inc();
       return RatingStats.EMPTY;
     }
-    RatingStats stats = folded.value();
-    if (stats == null) {
-      stats = RatingStats.EMPTY;
-    }
-    for (Map.Entry<Long, RatingStats> e : pending.entries()) {
-      if (e.getKey() < t) {
-        stats = stats.plus(e.getValue());
-      }
-    }
-    return stats;
+    return key.before(t);
   }
 
   @Override
   public void processElement2(RatingEvent rating, Context ctx, Collector<ScoringRequest> out)
       throws Exception {
-    long t = rating.getTimestamp();
-    Long until = foldedUntil.value();
-    if (until != null && t <= until) {
-      // Behind what is folded already: every request still to come in time is later than it.
-      folded.update(orEmpty(folded.value()).plus(rating.getRating()));
-      foldedUntil.update(until); // written with the statistics, so both expire together
-      return;
+    KeyRatings key = state.value();
+    if (key == null) {
+      key = new KeyRatings();
     }
-    pending.put(t, orEmpty(pending.get(t)).plus(rating.getRating()));
-    ctx.timerService().registerEventTimeTimer(t);
+    key.add(rating.getTimestamp(), RatingStats.EMPTY.plus(rating.getRating()));
+    TimerService timers = ctx.timerService();
+    key.lastRatingAt = timers.currentProcessingTime();
+    if (key.expiryTimer == KeyRatings.NONE) {
+      key.expiryTimer = expiryAfter(key.lastRatingAt);
+      timers.registerProcessingTimeTimer(key.expiryTimer);
+    }
+    moveFoldTimer(key, timers);
+    state.update(key);
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ScoringRequest> out)
       throws Exception {
-    // The watermark passed the ratings at this time: later requests are all after them.
-    RatingStats due = pending.get(timestamp);
-    if (due == null) {
-      return; // expired with the key's state
+    KeyRatings key = state.value();
+    if (key == null) {
+      return;
     }
-    pending.remove(timestamp);
-    folded.update(orEmpty(folded.value()).plus(due));
-    Long until = foldedUntil.value();
-    foldedUntil.update(until == null ? timestamp : Math.max(until, timestamp));
+    TimerService timers = ctx.timerService();
+    if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+      // The watermark passed the earliest pending ratings: later requests are all after them.
+      key.foldTimer = KeyRatings.NONE;
+      key.foldThrough(Math.max(timestamp, timers.currentWatermark()));
+      moveFoldTimer(key, timers);
+      state.update(key);
+    } else if (timestamp >= expiryAfter(key.lastRatingAt)) {
+      // No rating of this key for the whole TTL: forget it.
+      if (key.foldTimer != KeyRatings.NONE) {
+        timers.deleteEventTimeTimer(key.foldTimer);
+      }
+      state.clear();
+    } else {
+      key.expiryTimer = expiryAfter(key.lastRatingAt);
+      timers.registerProcessingTimeTimer(key.expiryTimer);
+      state.update(key);
+    }
   }
 
-  private static RatingStats orEmpty(RatingStats s) {
-    return s == null ? RatingStats.EMPTY : s;
+  /** Keeps the key's one event-time timer at its earliest pending time. */
+  private static void moveFoldTimer(KeyRatings key, TimerService timers) {
+    long due = key.earliestPending();
+    if (due == key.foldTimer) {
+      return;
+    }
+    if (key.foldTimer != KeyRatings.NONE) {
+      timers.deleteEventTimeTimer(key.foldTimer);
+    }
+    if (due != KeyRatings.NONE) {
+      timers.registerEventTimeTimer(due);
+    }
+    key.foldTimer = due;
+  }
+
+  private long expiryAfter(long lastRatingAt) {
+    return lastRatingAt > Long.MAX_VALUE - ttlMillis ? Long.MAX_VALUE : lastRatingAt + ttlMillis;
   }
 }

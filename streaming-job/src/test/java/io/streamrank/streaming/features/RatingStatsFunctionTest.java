@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,25 +32,47 @@ class RatingStatsFunctionTest {
   /** The user-keyed and the movie-keyed stage, chained as in the job. */
   private static final class Stages implements AutoCloseable {
     final KeyedTwoInputStreamOperatorTestHarness<Long, ScoringRequest, RatingEvent, ScoringRequest>
-        user =
-            stage(RatingStatsFunction.Side.USER, r -> r.event.getUserId(), RatingEvent::getUserId);
+        user;
     final KeyedTwoInputStreamOperatorTestHarness<Long, ScoringRequest, RatingEvent, ScoringRequest>
-        movie =
-            stage(
-                RatingStatsFunction.Side.MOVIE, r -> r.event.getMovieId(), RatingEvent::getMovieId);
+        movie;
 
-    Stages() throws Exception {}
+    Stages() throws Exception {
+      this(null, null);
+    }
+
+    /** Both stages restored from their snapshots (null: fresh). */
+    Stages(OperatorSubtaskState userState, OperatorSubtaskState movieState) throws Exception {
+      user =
+          stage(
+              RatingStatsFunction.Side.USER,
+              r -> r.event.getUserId(),
+              RatingEvent::getUserId,
+              userState);
+      movie =
+          stage(
+              RatingStatsFunction.Side.MOVIE,
+              r -> r.event.getMovieId(),
+              RatingEvent::getMovieId,
+              movieState);
+    }
 
     private static KeyedTwoInputStreamOperatorTestHarness<
             Long, ScoringRequest, RatingEvent, ScoringRequest>
         stage(
             RatingStatsFunction.Side side,
-            org.apache.flink.api.java.functions.KeySelector<ScoringRequest, Long> requestKey,
-            org.apache.flink.api.java.functions.KeySelector<RatingEvent, Long> ratingKey)
+            KeySelector<ScoringRequest, Long> requestKey,
+            KeySelector<RatingEvent, Long> ratingKey,
+            OperatorSubtaskState restored)
             throws Exception {
       var h =
-          ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-              new RatingStatsFunction(side, DEF, TTL), requestKey, ratingKey, Types.LONG);
+          new KeyedTwoInputStreamOperatorTestHarness<>(
+              new KeyedCoProcessOperator<>(new RatingStatsFunction(side, DEF, TTL)),
+              requestKey,
+              ratingKey,
+              Types.LONG);
+      if (restored != null) {
+        h.initializeState(restored);
+      }
       h.open();
       return h;
     }
@@ -82,6 +106,11 @@ class RatingStatsFunctionTest {
       movie.getOutput().clear();
       assertThat(m).hasSize(1);
       return m.get(0).features;
+    }
+
+    void processingTime(long t) throws Exception {
+      user.setProcessingTime(t);
+      movie.setProcessingTime(t);
     }
 
     void watermark(long w) throws Exception {
@@ -143,28 +172,40 @@ class RatingStatsFunctionTest {
   @Test
   void stateIsBoundedByTheTtlAndTheWatermark() throws Exception {
     try (Stages s = new Stages()) {
-      s.user.setStateTtlProcessingTime(0);
-      s.movie.setStateTtlProcessingTime(0);
+      s.processingTime(0);
       for (int i = 0; i < 50; i++) {
         s.rating(new Rating(i, 1000 + i, 100 + i, 4f));
+        s.rating(new Rating(i, 2000 + i, 150 + i, 2f)); // a second, later rating of each user
       }
-      // Pending until the watermark passes them: one timer per rating time and key.
+      // Pending until the watermark passes them: one fold timer per key, not per rating.
       assertThat(s.user.numEventTimeTimers()).isEqualTo(50);
+      assertThat(s.movie.numEventTimeTimers()).isEqualTo(100);
       s.watermark(1_000);
       assertThat(s.user.numEventTimeTimers()).isZero();
       assertThat(s.movie.numEventTimeTimers()).isZero();
       RatingStats one = RatingStats.EMPTY.plus(4f);
-      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one, one));
-      // No rating of any key for longer than the TTL: every key is forgotten.
-      s.user.setStateTtlProcessingTime(TTL.toMillis() + 1);
-      s.movie.setStateTtlProcessingTime(TTL.toMillis() + 1);
-      assertThat(s.request(7, 1007, 2_001))
+      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one.plus(2f), one));
+      // A rating within the TTL keeps its key: user 7 is rated again half-way.
+      s.processingTime(TTL.toMillis() / 2);
+      s.rating(new Rating(7, 1007, 1_500, 5f));
+      // No rating of any other key for longer than the TTL: every other key is forgotten.
+      s.processingTime(TTL.toMillis() + 1);
+      assertThat(s.request(8, 1008, 2_001))
           .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
-      for (int i = 0; i < 50; i++) {
-        s.request(i, 1000 + i, 2_002);
+      assertThat(s.request(7, 1007, 2_001))
+          .containsExactly(expected(one.plus(2f).plus(5f), one.plus(5f)));
+      assertThat(s.user.numKeyedStateEntries()).isOne();
+      assertThat(s.movie.numKeyedStateEntries()).isOne();
+      // And user 7 too, a TTL after its last rating; no timer is left behind.
+      s.watermark(3_000);
+      s.processingTime(TTL.toMillis() * 3 / 2 + 1);
+      assertThat(s.request(7, 1007, 3_001))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      for (var h : List.of(s.user, s.movie)) {
+        assertThat(h.numKeyedStateEntries()).isZero();
+        assertThat(h.numEventTimeTimers()).isZero();
+        assertThat(h.numProcessingTimeTimers()).isZero();
       }
-      assertThat(s.user.numKeyedStateEntries()).isZero();
-      assertThat(s.movie.numKeyedStateEntries()).isZero();
     }
   }
 
@@ -210,5 +251,135 @@ class RatingStatsFunctionTest {
     for (int i = 0; i < ratings.size(); i++) {
       assertThat(served.get(i)).as("row %d", i).containsExactly(training[i]);
     }
+  }
+
+  @Test
+  void manyRatingsAtOneTimeCountOnlyForRequestsAfterThatTime() throws Exception {
+    try (Stages s = new Stages()) {
+      s.rating(new Rating(1, 10, 400, 1f));
+      for (int i = 0; i < 500; i++) {
+        s.rating(new Rating(1, 10, 500, 1 + i % 5));
+      }
+      s.rating(new Rating(1, 10, 600, 2f));
+      s.rating(new Rating(1, 10, 450, 4f)); // out of order, between two pending times
+      RatingStats at400 = RatingStats.EMPTY.plus(1f);
+      RatingStats at450 = at400.plus(4f);
+      RatingStats at500 = at450;
+      for (int i = 0; i < 500; i++) {
+        at500 = at500.plus(1 + i % 5);
+      }
+      // One slot per distinct time, one fold timer per key.
+      assertThat(s.user.numEventTimeTimers()).isOne();
+      // A request at exactly a rating's time does not see it (nor the later ones).
+      assertThat(s.request(1, 10, 400))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      assertThat(s.request(1, 10, 450)).containsExactly(expected(at400, at400));
+      assertThat(s.request(1, 10, 500)).containsExactly(expected(at450, at450));
+      assertThat(s.request(1, 10, 501)).containsExactly(expected(at500, at500));
+      assertThat(s.request(1, 10, 600)).containsExactly(expected(at500, at500));
+      // The watermark folds the slots at or before it, and only those.
+      s.watermark(500);
+      assertThat(s.request(1, 10, 600)).containsExactly(expected(at500, at500));
+      RatingStats all = at500.plus(2f);
+      assertThat(s.request(1, 10, 601)).containsExactly(expected(all, all));
+      assertThat(s.user.numEventTimeTimers()).isOne(); // moved on to 600
+      // At exactly the folded time: late, no history rather than the ratings at 500.
+      assertThat(s.request(1, 10, 500))
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+      s.watermark(600);
+      assertThat(s.user.numEventTimeTimers()).isZero();
+      assertThat(s.request(1, 10, 601)).containsExactly(expected(all, all));
+    }
+  }
+
+  /**
+   * Ratings in a shuffled order (ties, ratings far ahead, ratings behind the watermark) against a
+   * brute-force oracle: with no request behind the watermark, a request gets exactly the ratings
+   * that have arrived with an earlier time.
+   */
+  @Test
+  void anyArrivalOrderGivesExactlyTheEarlierRatingsThatArrived() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    List<Rating> arrived = new ArrayList<>();
+    try (Stages s = new Stages()) {
+      long watermark = 0;
+      for (int step = 0; step < 4_000; step++) {
+        long now = 1_000 + step * 3L;
+        int user = 1 + random.nextInt(4);
+        int movie = 1 + random.nextInt(3);
+        switch (random.nextInt(4)) {
+          case 0 -> {
+            // Ratings from well behind the watermark to far ahead of the events, often tied.
+            long t = now - 600 + random.nextInt(40) * 30L;
+            Rating r = new Rating(user, movie, t, 1 + random.nextInt(5));
+            arrived.add(r);
+            s.rating(r);
+          }
+          case 1 -> {
+            watermark = Math.max(watermark, now - 1 - random.nextInt(300));
+            s.watermark(watermark);
+          }
+          default -> {
+            long t = watermark + 1 + random.nextInt(400);
+            assertThat(s.request(user, movie, t))
+                .as("request %d at %d", step, t)
+                .containsExactly(
+                    expected(oracle(arrived, user, -1, t), oracle(arrived, -1, movie, t)));
+          }
+        }
+      }
+    }
+  }
+
+  private static RatingStats oracle(List<Rating> arrived, long user, long movie, long t) {
+    RatingStats stats = RatingStats.EMPTY;
+    for (Rating r : arrived) {
+      if (r.timestamp() < t && (r.userId() == user || r.movieId() == movie)) {
+        stats = stats.plus(r.rating());
+      }
+    }
+    return stats;
+  }
+
+  @Test
+  void aRestoredStageContinuesWithTheSameStateAndTimers() throws Exception {
+    List<Rating> ratings = stream();
+    float[][] training = DEF.pointInTime(ratings, ratings);
+    int half = ratings.size() / 2;
+    List<float[]> served = new ArrayList<>();
+    OperatorSubtaskState userState;
+    OperatorSubtaskState movieState;
+    try (Stages s = new Stages()) {
+      for (int i = 0; i < half; i++) {
+        Rating r = ratings.get(i);
+        served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
+        s.rating(r);
+        if (i % 100 == 99) {
+          s.watermark(r.timestamp() - 1);
+        }
+      }
+      userState = s.user.snapshot(1, 1);
+      movieState = s.movie.snapshot(1, 1);
+    }
+    try (Stages s = new Stages(userState, movieState)) {
+      assertThat(s.user.numEventTimeTimers()).isPositive();
+      for (int i = half; i < ratings.size(); i++) {
+        Rating r = ratings.get(i);
+        served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
+        s.rating(r);
+        if (i % 100 == 99) {
+          s.watermark(r.timestamp() - 1);
+        }
+      }
+    }
+    for (int i = 0; i < ratings.size(); i++) {
+      assertThat(served.get(i)).as("row %d", i).containsExactly(training[i]);
+    }
+  }
+
+  @Test
+  void theStateHasAFlinkSerializerNotKryo() {
+    assertThat(org.apache.flink.api.common.typeinfo.TypeInformation.of(KeyRatings.class))
+        .isInstanceOf(org.apache.flink.api.java.typeutils.PojoTypeInfo.class);
   }
 }
