@@ -16,22 +16,38 @@ import java.util.Map;
  *   <li>{@code user_mean_offset} = (user sum - user count * prior) / (user count + shrinkage): the
  *       user's mean rating minus the prior, shrunk towards 0 while the user has few ratings
  *   <li>{@code movie_log_count}, {@code movie_mean_offset}: the same for the movie
+ *   <li>{@code user_residual_offset} = (sum of the user's residuals) / (user count + shrinkage),
+ *       where the residual of each of the user's ratings is the rating minus the rated movie's
+ *       shrunk mean at that rating's time ({@link #residual}): how much more the user likes a movie
+ *       than its other raters did so far (a baseline predictor's user bias)
  * </ol>
  *
- * <p>The stream computes them from keyed state before a rating updates it; {@link #pointInTime}
- * computes the same values for a list of ratings, each from the ratings strictly earlier than it
- * (ratings with equal timestamps do not see each other), so training has no label leakage and no
+ * <p>The stream computes them from keyed state before a rating updates it (a rating passes the
+ * movie's state first, which gives its residual, then the user's); {@link #pointInTime} computes
+ * the same values for a list of ratings, each from the ratings strictly earlier than it (ratings
+ * with equal timestamps do not see each other), so training has no label leakage and no
  * training/serving skew.
+ *
+ * <p>Definition {@value #VERSION}; version 1 had the first four features only. Models trained with
+ * version 1 are rejected by {@link #fromMap} with that reason.
  */
 public final class StreamingFeatures implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Number of features. */
-  public static final int COUNT = 4;
+  public static final int COUNT = 5;
+
+  /** The definition's version, written to manifests. */
+  public static final int VERSION = 2;
 
   /** Feature names, in order. */
   public static final List<String> NAMES =
-      List.of("user_log_count", "user_mean_offset", "movie_log_count", "movie_mean_offset");
+      List.of(
+          "user_log_count",
+          "user_mean_offset",
+          "movie_log_count",
+          "movie_mean_offset",
+          "user_residual_offset");
 
   /** The definition streamrank trains with: prior 3.5, shrinkage 5. */
   public static final StreamingFeatures DEFAULT = new StreamingFeatures(3.5f, 5f);
@@ -65,6 +81,7 @@ public final class StreamingFeatures implements java.io.Serializable {
   /** The definition's parameters, for manifests. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("version", VERSION);
     m.put("names", NAMES);
     m.put("prior", prior);
     m.put("shrinkage", shrinkage);
@@ -78,8 +95,17 @@ public final class StreamingFeatures implements java.io.Serializable {
    */
   public static StreamingFeatures fromMap(Map<String, Object> m) {
     if (!NAMES.equals(m.get("names"))) {
+      Object version = m.getOrDefault("version", 1);
       throw new IllegalArgumentException(
-          "features " + m.get("names") + " are not the streaming features " + NAMES);
+          "features "
+              + m.get("names")
+              + " (definition version "
+              + version
+              + ") are not the streaming features "
+              + NAMES
+              + " (definition version "
+              + VERSION
+              + "); retrain the model with the current definition");
     }
     if (!(m.get("prior") instanceof Number prior) || !(m.get("shrinkage") instanceof Number s)) {
       throw new IllegalArgumentException(
@@ -111,6 +137,15 @@ public final class StreamingFeatures implements java.io.Serializable {
     out[offset + 1] = meanOffset(user);
     out[offset + 2] = logCount(movie.count());
     out[offset + 3] = meanOffset(movie);
+    out[offset + 4] = (float) (user.residualSum() / (user.count() + shrinkage));
+  }
+
+  /**
+   * A rating's residual against the rated movie's shrunk mean: {@code rating - prior -
+   * movie_mean_offset}, with {@code movieBefore} the movie's statistics strictly before the rating.
+   */
+  public double residual(float rating, RatingStats movieBefore) {
+    return rating - (double) prior - meanOffset(movieBefore);
   }
 
   private static float logCount(long count) {
@@ -145,9 +180,7 @@ public final class StreamingFeatures implements java.io.Serializable {
     for (Integer idx : order) {
       Rating r = rows.get(idx);
       while (h < sorted.length && sorted[h].timestamp() < r.timestamp()) {
-        Rating past = sorted[h++];
-        users.merge(past.userId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
-        movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
+        h = fold(sorted, h, users, movies);
       }
       compute(
           users.getOrDefault(r.userId(), RatingStats.EMPTY),
@@ -156,5 +189,32 @@ public final class StreamingFeatures implements java.io.Serializable {
           0);
     }
     return out;
+  }
+
+  /**
+   * Folds the ratings of {@code sorted[from]}'s timestamp into the statistics, each user's residual
+   * against its movie's statistics before that timestamp, and returns the index after them.
+   */
+  private int fold(
+      Rating[] sorted, int from, Map<Long, RatingStats> users, Map<Long, RatingStats> movies) {
+    long t = sorted[from].timestamp();
+    int end = from;
+    while (end < sorted.length && sorted[end].timestamp() == t) {
+      end++;
+    }
+    double[] residuals = new double[end - from];
+    for (int i = from; i < end; i++) {
+      RatingStats movie = movies.getOrDefault(sorted[i].movieId(), RatingStats.EMPTY);
+      residuals[i - from] = residual(sorted[i].rating(), movie);
+    }
+    for (int i = from; i < end; i++) {
+      Rating past = sorted[i];
+      users.merge(
+          past.userId(),
+          RatingStats.EMPTY.plus(past.rating(), residuals[i - from]),
+          RatingStats::plus);
+      movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
+    }
+    return end;
   }
 }

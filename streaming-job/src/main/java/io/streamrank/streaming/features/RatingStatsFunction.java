@@ -2,7 +2,6 @@ package io.streamrank.streaming.features;
 
 import io.streamrank.model.features.RatingStats;
 import io.streamrank.model.features.StreamingFeatures;
-import io.streamrank.schemas.RatingEvent;
 import io.streamrank.streaming.ScoringRequest;
 import java.time.Duration;
 import java.util.Map;
@@ -17,6 +16,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Keeps the {@link RatingStats} of one side of a request, its user or its movie, in keyed state fed
@@ -36,18 +36,28 @@ import org.apache.flink.util.Collector;
  * (processing time), so a key that stops being rated is forgotten; the pending buffer holds only
  * ratings the watermark has not yet passed.
  *
- * <p>The user side stores its statistics in the request; the movie side, which runs second, turns
- * both into the feature values with the shared {@link StreamingFeatures} definition.
+ * <p>The movie side runs first: it stores the movie's statistics in the request, and sends each
+ * rating on to the user side ({@link #RESIDUALS}) with its residual against the movie's statistics
+ * before it ({@link StreamingFeatures#residual}), which the user side sums. The user side turns
+ * both keys' statistics into the feature values with the shared {@link StreamingFeatures}
+ * definition. A rating behind what the movie side has folded already (at or before {@code
+ * foldedUntil}) gets its residual against the folded statistics, which may hold ratings later than
+ * it; the trainer's point-in-time residual would not, so such ratings are the one place where
+ * serving can differ from training.
  */
 public final class RatingStatsFunction
-    extends KeyedCoProcessFunction<Long, ScoringRequest, RatingEvent, ScoringRequest> {
+    extends KeyedCoProcessFunction<Long, ScoringRequest, FeatureRating, ScoringRequest> {
   private static final long serialVersionUID = 1L;
+
+  /** The movie side's ratings with their residuals, for the user side. */
+  public static final OutputTag<FeatureRating> RESIDUALS =
+      new OutputTag<>("feature-rating-residuals", TypeInformation.of(FeatureRating.class));
 
   /** Which key of a request this instance keeps statistics for. */
   public enum Side {
-    /** Keyed by user id, runs first. */
+    /** Keyed by user id, runs second and computes the features. */
     USER,
-    /** Keyed by movie id, runs second and computes the features. */
+    /** Keyed by movie id, runs first and gives each rating its residual. */
     MOVIE
   }
 
@@ -62,7 +72,7 @@ public final class RatingStatsFunction
 
   /**
    * @param side the key this instance keeps
-   * @param definition the feature definition (used on the movie side)
+   * @param definition the feature definition
    * @param stateTtl how long a key's state lives after its last rating
    */
   public RatingStatsFunction(Side side, StreamingFeatures definition, Duration stateTtl) {
@@ -99,12 +109,12 @@ public final class RatingStatsFunction
   public void processElement1(ScoringRequest request, Context ctx, Collector<ScoringRequest> out)
       throws Exception {
     RatingStats stats = before(request.event.getTimestamp());
-    if (side == Side.USER) {
-      request.userCount = stats.count();
-      request.userSum = stats.sum();
+    if (side == Side.MOVIE) {
+      request.movieCount = stats.count();
+      request.movieSum = stats.sum();
     } else {
       float[] f = new float[StreamingFeatures.COUNT];
-      definition.compute(new RatingStats(request.userCount, request.userSum), stats, f, 0);
+      definition.compute(stats, new RatingStats(request.movieCount, request.movieSum), f, 0);
       request.features = f;
     }
     out.collect(request);
@@ -118,6 +128,11 @@ public final class RatingStatsFunction
       lateRequests.inc();
       return RatingStats.EMPTY;
     }
+    return foldedAndPendingBefore(t);
+  }
+
+  /** The folded statistics and the pending ones strictly before {@code t}. */
+  private RatingStats foldedAndPendingBefore(long t) throws Exception {
     RatingStats stats = folded.value();
     if (stats == null) {
       stats = RatingStats.EMPTY;
@@ -131,17 +146,26 @@ public final class RatingStatsFunction
   }
 
   @Override
-  public void processElement2(RatingEvent rating, Context ctx, Collector<ScoringRequest> out)
+  public void processElement2(FeatureRating rating, Context ctx, Collector<ScoringRequest> out)
       throws Exception {
-    long t = rating.getTimestamp();
+    long t = rating.timestamp;
+    if (side == Side.MOVIE) {
+      double residual = definition.residual(rating.rating, foldedAndPendingBefore(t));
+      ctx.output(RESIDUALS, rating.withResidual(residual));
+    }
+    // A movie keeps no residuals; a user sums its ratings'.
+    RatingStats one =
+        side == Side.USER
+            ? RatingStats.EMPTY.plus(rating.rating, rating.residual)
+            : RatingStats.EMPTY.plus(rating.rating);
     Long until = foldedUntil.value();
     if (until != null && t <= until) {
       // Behind what is folded already: every request still to come in time is later than it.
-      folded.update(orEmpty(folded.value()).plus(rating.getRating()));
+      folded.update(orEmpty(folded.value()).plus(one));
       foldedUntil.update(until); // written with the statistics, so both expire together
       return;
     }
-    pending.put(t, orEmpty(pending.get(t)).plus(rating.getRating()));
+    pending.put(t, orEmpty(pending.get(t)).plus(one));
     ctx.timerService().registerEventTimeTimer(t);
   }
 

@@ -1,6 +1,7 @@
 package io.streamrank.streaming.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.streamrank.datasets.Rating;
 import io.streamrank.datasets.SyntheticGenerator;
@@ -16,6 +17,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,24 +29,26 @@ class RatingStatsFunctionTest {
   private static final StreamingFeatures DEF = StreamingFeatures.DEFAULT;
   private static final Duration TTL = Duration.ofHours(1);
 
-  /** The user-keyed and the movie-keyed stage, chained as in the job. */
+  /** Residual sums are added in another order in state than point-in-time: float rounding only. */
+  private static final Offset<Float> SUM_ORDER = within(1e-6f);
+
+  /** The movie-keyed and the user-keyed stage, chained as in the job. */
   private static final class Stages implements AutoCloseable {
-    final KeyedTwoInputStreamOperatorTestHarness<Long, ScoringRequest, RatingEvent, ScoringRequest>
-        user =
-            stage(RatingStatsFunction.Side.USER, r -> r.event.getUserId(), RatingEvent::getUserId);
-    final KeyedTwoInputStreamOperatorTestHarness<Long, ScoringRequest, RatingEvent, ScoringRequest>
-        movie =
-            stage(
-                RatingStatsFunction.Side.MOVIE, r -> r.event.getMovieId(), RatingEvent::getMovieId);
+    final KeyedTwoInputStreamOperatorTestHarness<
+            Long, ScoringRequest, FeatureRating, ScoringRequest>
+        movie = stage(RatingStatsFunction.Side.MOVIE, r -> r.event.getMovieId(), r -> r.movieId);
+    final KeyedTwoInputStreamOperatorTestHarness<
+            Long, ScoringRequest, FeatureRating, ScoringRequest>
+        user = stage(RatingStatsFunction.Side.USER, r -> r.event.getUserId(), r -> r.userId);
 
     Stages() throws Exception {}
 
     private static KeyedTwoInputStreamOperatorTestHarness<
-            Long, ScoringRequest, RatingEvent, ScoringRequest>
+            Long, ScoringRequest, FeatureRating, ScoringRequest>
         stage(
             RatingStatsFunction.Side side,
             org.apache.flink.api.java.functions.KeySelector<ScoringRequest, Long> requestKey,
-            org.apache.flink.api.java.functions.KeySelector<RatingEvent, Long> ratingKey)
+            org.apache.flink.api.java.functions.KeySelector<FeatureRating, Long> ratingKey)
             throws Exception {
       var h =
           ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
@@ -53,6 +57,7 @@ class RatingStatsFunctionTest {
       return h;
     }
 
+    /** The rating passes the movie's state, then (with its residual) the user's. */
     void rating(Rating r) throws Exception {
       RatingEvent e =
           RatingEvent.newBuilder()
@@ -62,8 +67,10 @@ class RatingStatsFunctionTest {
               .setTimestamp(r.timestamp())
               .setRating(r.rating())
               .build();
-      user.processElement2(e, r.timestamp());
-      movie.processElement2(e, r.timestamp());
+      movie.processElement2(FeatureRating.of(e), r.timestamp());
+      var residuals = movie.getSideOutput(RatingStatsFunction.RESIDUALS);
+      assertThat(residuals).hasSize(1);
+      user.processElement2(residuals.poll());
     }
 
     float[] request(long userId, long movieId, long t) throws Exception {
@@ -74,25 +81,25 @@ class RatingStatsFunctionTest {
               .setMovieId(movieId)
               .setTimestamp(t)
               .build();
-      user.processElement1(ScoringRequest.of(e), t);
-      List<ScoringRequest> u = user.extractOutputValues();
-      user.getOutput().clear();
-      movie.processElement1(u.get(0), t);
+      movie.processElement1(ScoringRequest.of(e), t);
       List<ScoringRequest> m = movie.extractOutputValues();
       movie.getOutput().clear();
-      assertThat(m).hasSize(1);
-      return m.get(0).features;
+      user.processElement1(m.get(0), t);
+      List<ScoringRequest> u = user.extractOutputValues();
+      user.getOutput().clear();
+      assertThat(u).hasSize(1);
+      return u.get(0).features;
     }
 
     void watermark(long w) throws Exception {
-      user.processBothWatermarks(new Watermark(w));
       movie.processBothWatermarks(new Watermark(w));
+      user.processBothWatermarks(new Watermark(w));
     }
 
     @Override
     public void close() throws Exception {
-      user.close();
       movie.close();
+      user.close();
     }
   }
 
@@ -102,21 +109,35 @@ class RatingStatsFunctionTest {
     return f;
   }
 
+  private static double residual(float rating, RatingStats movieBefore) {
+    return DEF.residual(rating, movieBefore);
+  }
+
+  /** A movie's statistics after these ratings. */
+  private static RatingStats movie(float... ratings) {
+    RatingStats m = RatingStats.EMPTY;
+    for (float r : ratings) {
+      m = m.plus(r);
+    }
+    return m;
+  }
+
   @Test
   void ratingsAheadOfEventsAreCountedOnlyByLaterRequests() throws Exception {
     try (Stages s = new Stages()) {
       // The ratings topic runs ahead: both labels arrive before any event.
       s.rating(new Rating(1, 10, 100, 5f));
       s.rating(new Rating(1, 11, 200, 1f));
-      RatingStats first = RatingStats.EMPTY.plus(5f);
-      RatingStats both = first.plus(1f);
+      // Each rating is its movie's first, so its residual is against an empty movie.
+      RatingStats first = RatingStats.EMPTY.plus(5f, residual(5f, RatingStats.EMPTY));
+      RatingStats both = first.plus(1f, residual(1f, RatingStats.EMPTY));
       assertThat(s.request(1, 10, 50))
           .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
       assertThat(s.request(1, 10, 100))
           .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
-      assertThat(s.request(1, 10, 101)).containsExactly(expected(first, first));
+      assertThat(s.request(1, 10, 101)).containsExactly(expected(first, movie(5f)));
       assertThat(s.request(1, 11, 200)).containsExactly(expected(first, RatingStats.EMPTY));
-      assertThat(s.request(1, 11, 201)).containsExactly(expected(both, RatingStats.EMPTY.plus(1f)));
+      assertThat(s.request(1, 11, 201)).containsExactly(expected(both, movie(1f)));
     }
   }
 
@@ -127,16 +148,20 @@ class RatingStatsFunctionTest {
       s.rating(new Rating(1, 10, 200, 3f));
       s.watermark(300); // both folded into the statistics
       assertThat(s.user.numEventTimeTimers()).isZero();
-      // On time: both ratings count.
-      RatingStats both = RatingStats.EMPTY.plus(5f).plus(3f);
-      assertThat(s.request(1, 10, 301)).containsExactly(expected(both, both));
+      // On time: both ratings count; the second's residual is against the first.
+      RatingStats both =
+          RatingStats.EMPTY
+              .plus(5f, residual(5f, RatingStats.EMPTY))
+              .plus(3f, residual(3f, movie(5f)));
+      assertThat(s.request(1, 10, 301)).containsExactly(expected(both, movie(5f, 3f)));
       // Behind the watermark, at 150: the folded statistics hold the rating at 200, so no history.
       assertThat(s.request(1, 10, 150))
           .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
-      // A rating behind what is folded still counts for requests after it.
+      // A rating behind what is folded still counts for requests after it; its residual is
+      // against the movie's folded statistics (which hold the later rating at 200, too).
       s.rating(new Rating(1, 10, 120, 1f));
-      RatingStats three = both.plus(1f);
-      assertThat(s.request(1, 10, 302)).containsExactly(expected(three, three));
+      RatingStats three = both.plus(1f, residual(1f, movie(5f, 3f)));
+      assertThat(s.request(1, 10, 302)).containsExactly(expected(three, movie(5f, 3f, 1f)));
     }
   }
 
@@ -153,8 +178,8 @@ class RatingStatsFunctionTest {
       s.watermark(1_000);
       assertThat(s.user.numEventTimeTimers()).isZero();
       assertThat(s.movie.numEventTimeTimers()).isZero();
-      RatingStats one = RatingStats.EMPTY.plus(4f);
-      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one, one));
+      RatingStats one = RatingStats.EMPTY.plus(4f, residual(4f, RatingStats.EMPTY));
+      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one, movie(4f)));
       // No rating of any key for longer than the TTL: every key is forgotten.
       s.user.setStateTtlProcessingTime(TTL.toMillis() + 1);
       s.movie.setStateTtlProcessingTime(TTL.toMillis() + 1);
@@ -187,7 +212,7 @@ class RatingStatsFunctionTest {
         Rating r = ratings.get(i);
         assertThat(s.request(r.userId(), r.movieId(), r.timestamp()))
             .as("row %d", i)
-            .containsExactly(training[i]);
+            .containsExactly(training[i], SUM_ORDER);
       }
     }
   }
@@ -208,7 +233,7 @@ class RatingStatsFunctionTest {
       }
     }
     for (int i = 0; i < ratings.size(); i++) {
-      assertThat(served.get(i)).as("row %d", i).containsExactly(training[i]);
+      assertThat(served.get(i)).as("row %d", i).containsExactly(training[i], SUM_ORDER);
     }
   }
 }
