@@ -87,7 +87,7 @@ class FeatureModelProviderTest {
     assertThatThrownBy(() -> provider("features", null).openInitial(8))
         .isInstanceOf(ModelRejectedException.class)
         .hasMessageContaining("streamrank.features.enabled=false")
-        .hasMessageContaining("expects 4 features");
+        .hasMessageContaining("expects " + StreamingFeatures.COUNT + " features");
   }
 
   @Test
