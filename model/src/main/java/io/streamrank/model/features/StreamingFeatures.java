@@ -16,10 +16,12 @@ import java.util.Map;
  *   <li>{@code user_mean_offset} = (user sum - user count * prior) / (user count + shrinkage): the
  *       user's mean rating minus the prior, shrunk towards 0 while the user has few ratings
  *   <li>{@code movie_log_count}, {@code movie_mean_offset}: the same for the movie
- *   <li>{@code user_residual_offset} = (sum of the user's residuals) / (user count + shrinkage),
- *       where the residual of each of the user's ratings is the rating minus the rated movie's
- *       shrunk mean at that rating's time ({@link #residual}): how much more the user likes a movie
- *       than its other raters did so far (a baseline predictor's user bias)
+ *   <li>{@code user_residual_offset} = S / (W + shrinkage), where S is the exponentially decayed
+ *       sum (half-life {@code residual_half_life_days}, in event time up to the request) of the
+ *       residuals of the user's ratings, W the same decayed count, and the residual of a rating is
+ *       the rating minus the rated movie's shrunk mean at that rating's time ({@link #residual}):
+ *       how much more the user has lately liked a movie than its other raters did so far (a
+ *       baseline predictor's user bias, recent ratings weighing more)
  * </ol>
  *
  * <p>The stream computes them from keyed state before a rating updates it (a rating passes the
@@ -49,23 +51,35 @@ public final class StreamingFeatures implements java.io.Serializable {
           "movie_mean_offset",
           "user_residual_offset");
 
-  /** The definition streamrank trains with: prior 3.5, shrinkage 5. */
-  public static final StreamingFeatures DEFAULT = new StreamingFeatures(3.5f, 5f);
+  /** The definition streamrank trains with: prior 3.5, shrinkage 5, residual half-life 7 days. */
+  public static final StreamingFeatures DEFAULT = new StreamingFeatures(3.5f, 5f, 7f);
+
+  private static final double SECONDS_PER_DAY = 86_400;
 
   private final float prior;
   private final float shrinkage;
+  private final float residualHalfLifeDays;
+  private final double decayPerSecond;
 
   /**
    * @param prior the rating a key's mean is compared with (and shrunk towards)
    * @param shrinkage pseudo-count of the shrinkage, {@code >= 0}
+   * @param residualHalfLifeDays half-life of a rating's weight in {@code user_residual_offset},
+   *     days of event time, {@code > 0}
    */
-  public StreamingFeatures(float prior, float shrinkage) {
+  public StreamingFeatures(float prior, float shrinkage, float residualHalfLifeDays) {
     if (!Float.isFinite(prior) || !(shrinkage >= 0)) {
       throw new IllegalArgumentException(
           "prior must be finite and shrinkage >= 0, got " + prior + ", " + shrinkage);
     }
+    if (!(residualHalfLifeDays > 0) || !Float.isFinite(residualHalfLifeDays)) {
+      throw new IllegalArgumentException(
+          "residual half-life must be > 0 days and finite, got " + residualHalfLifeDays);
+    }
     this.prior = prior;
     this.shrinkage = shrinkage;
+    this.residualHalfLifeDays = residualHalfLifeDays;
+    this.decayPerSecond = Math.log(2) / (residualHalfLifeDays * SECONDS_PER_DAY);
   }
 
   /** The prior rating. */
@@ -78,6 +92,11 @@ public final class StreamingFeatures implements java.io.Serializable {
     return shrinkage;
   }
 
+  /** The half-life of a rating's weight in {@code user_residual_offset}, days. */
+  public float residualHalfLifeDays() {
+    return residualHalfLifeDays;
+  }
+
   /** The definition's parameters, for manifests. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -85,6 +104,7 @@ public final class StreamingFeatures implements java.io.Serializable {
     m.put("names", NAMES);
     m.put("prior", prior);
     m.put("shrinkage", shrinkage);
+    m.put("residual_half_life_days", residualHalfLifeDays);
     return m;
   }
 
@@ -107,23 +127,29 @@ public final class StreamingFeatures implements java.io.Serializable {
               + VERSION
               + "); retrain the model with the current definition");
     }
-    if (!(m.get("prior") instanceof Number prior) || !(m.get("shrinkage") instanceof Number s)) {
+    if (!(m.get("prior") instanceof Number prior)
+        || !(m.get("shrinkage") instanceof Number s)
+        || !(m.get("residual_half_life_days") instanceof Number halfLife)) {
       throw new IllegalArgumentException(
-          "feature definition " + m + " lacks a numeric prior or shrinkage");
+          "feature definition "
+              + m
+              + " lacks a numeric prior, shrinkage or residual_half_life_days");
     }
-    return new StreamingFeatures(prior.floatValue(), s.floatValue());
+    return new StreamingFeatures(prior.floatValue(), s.floatValue(), halfLife.floatValue());
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof StreamingFeatures f
         && Float.compare(prior, f.prior) == 0
-        && Float.compare(shrinkage, f.shrinkage) == 0;
+        && Float.compare(shrinkage, f.shrinkage) == 0
+        && Float.compare(residualHalfLifeDays, f.residualHalfLifeDays) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Float.hashCode(prior) * 31 + Float.hashCode(shrinkage);
+    return (Float.hashCode(prior) * 31 + Float.hashCode(shrinkage)) * 31
+        + Float.hashCode(residualHalfLifeDays);
   }
 
   @Override
@@ -131,13 +157,40 @@ public final class StreamingFeatures implements java.io.Serializable {
     return "StreamingFeatures" + toMap();
   }
 
-  /** Writes the {@value #COUNT} features of a (user, movie) pair into {@code out[offset..]}. */
-  public void compute(RatingStats user, RatingStats movie, float[] out, int offset) {
+  /**
+   * Writes the {@value #COUNT} features of a (user, movie) pair at time {@code atSeconds} (epoch
+   * seconds; the user's residuals decay up to it) into {@code out[offset..]}.
+   */
+  public void compute(
+      RatingStats user, RatingStats movie, double atSeconds, float[] out, int offset) {
     out[offset] = logCount(user.count());
     out[offset + 1] = meanOffset(user);
     out[offset + 2] = logCount(movie.count());
     out[offset + 3] = meanOffset(movie);
-    out[offset + 4] = (float) (user.residualSum() / (user.count() + shrinkage));
+    double d = decay(atSeconds - user.residualAt());
+    out[offset + 4] = (float) (user.residualSum() * d / (user.residualWeight() * d + shrinkage));
+  }
+
+  /** A user's statistics of one rating at {@code atSeconds} with its {@link #residual}. */
+  public RatingStats rating(float rating, double residual, double atSeconds) {
+    return new RatingStats(1, rating, residual, 1, atSeconds);
+  }
+
+  /** Both statistics together, the decayed sums as of the later of their times. */
+  public RatingStats merge(RatingStats a, RatingStats b) {
+    double at = Math.max(a.residualAt(), b.residualAt());
+    double da = decay(at - a.residualAt());
+    double db = decay(at - b.residualAt());
+    return new RatingStats(
+        a.count() + b.count(),
+        a.sum() + b.sum(),
+        a.residualSum() * da + b.residualSum() * db,
+        a.residualWeight() * da + b.residualWeight() * db,
+        at);
+  }
+
+  private double decay(double seconds) {
+    return Math.exp(-decayPerSecond * Math.max(0, seconds));
   }
 
   /**
@@ -185,6 +238,7 @@ public final class StreamingFeatures implements java.io.Serializable {
       compute(
           users.getOrDefault(r.userId(), RatingStats.EMPTY),
           movies.getOrDefault(r.movieId(), RatingStats.EMPTY),
+          r.timestamp(),
           out[idx],
           0);
     }
@@ -209,11 +263,8 @@ public final class StreamingFeatures implements java.io.Serializable {
     }
     for (int i = from; i < end; i++) {
       Rating past = sorted[i];
-      users.merge(
-          past.userId(),
-          RatingStats.EMPTY.plus(past.rating(), residuals[i - from]),
-          RatingStats::plus);
-      movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
+      users.merge(past.userId(), rating(past.rating(), residuals[i - from], t), this::merge);
+      movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), this::merge);
     }
     return end;
   }

@@ -10,17 +10,23 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StreamingFeaturesTest {
-  private final StreamingFeatures f = new StreamingFeatures(3.5f, 5f);
+  private final StreamingFeatures f = new StreamingFeatures(3.5f, 5f, 7f);
 
   @Test
   void definition() {
     float[] out = new float[StreamingFeatures.COUNT];
-    f.compute(new RatingStats(3, 13, 1.5), RatingStats.EMPTY, out, 0);
+    // Three ratings whose residuals sum to 1.5 (decayed weight 2.5 by now), last one 7 days ago.
+    double at = 86_400 * 10;
+    RatingStats user = new RatingStats(3, 13, 1.5, 2.5, at);
+    f.compute(user, RatingStats.EMPTY, at + 7 * 86_400, out, 0);
     assertThat(out[0]).isCloseTo((float) (Math.log(4) / 5), within(1e-6f));
     assertThat(out[1]).isCloseTo((13f - 3 * 3.5f) / (3 + 5), within(1e-6f));
     assertThat(out[2]).isZero();
     assertThat(out[3]).isZero();
-    assertThat(out[4]).isCloseTo(1.5f / (3 + 5), within(1e-6f));
+    // One half-life later: both decayed sums halve.
+    assertThat(out[4]).isCloseTo(0.75f / (1.25f + 5), within(1e-6f));
+    f.compute(user, RatingStats.EMPTY, at, out, 0);
+    assertThat(out[4]).isCloseTo(1.5f / (2.5f + 5), within(1e-6f));
     // A residual: the rating minus the prior and the movie's shrunk mean offset.
     assertThat(f.residual(4f, new RatingStats(2, 9))).isCloseTo(4 - 3.5 - 2.0 / 7, within(1e-6));
   }
@@ -56,13 +62,13 @@ class StreamingFeaturesTest {
     assertThat(x[0]).containsExactly(0f, 0f, 0f, 0f, 0f);
     // Both ratings at t=200 see only the t=100 one of user 1 (its movie unrated before it).
     float[] expectUser = new float[StreamingFeatures.COUNT];
-    RatingStats user1 = RatingStats.EMPTY.plus(5f, f.residual(5f, RatingStats.EMPTY));
-    f.compute(user1, RatingStats.EMPTY, expectUser, 0);
+    RatingStats user1 = f.rating(5f, f.residual(5f, RatingStats.EMPTY), 100);
+    f.compute(user1, RatingStats.EMPTY, 200, expectUser, 0);
     assertThat(x[1]).containsExactly(expectUser);
     assertThat(x[2]).containsExactly(expectUser);
     // User 2 at t=300: new user, movie 10 seen once (rating 5).
     float[] expectMovie = new float[StreamingFeatures.COUNT];
-    f.compute(RatingStats.EMPTY, new RatingStats(1, 5), expectMovie, 0);
+    f.compute(RatingStats.EMPTY, new RatingStats(1, 5), 300, expectMovie, 0);
     assertThat(x[3]).containsExactly(expectMovie);
 
     // The order of the inputs does not matter.
@@ -87,7 +93,7 @@ class StreamingFeaturesTest {
     double residual = f.residual(5f, movieAt200);
     // User 1 at t=300 has one earlier rating (t=200), against movie 10's single earlier one.
     float[] want = new float[StreamingFeatures.COUNT];
-    f.compute(new RatingStats(1, 5, residual), RatingStats.EMPTY, want, 0);
+    f.compute(f.rating(5f, residual, 200), RatingStats.EMPTY, 300, want, 0);
     assertThat(x[4]).containsExactly(want);
   }
 
@@ -104,12 +110,16 @@ class StreamingFeaturesTest {
       f.compute(
           users.getOrDefault(r.userId(), RatingStats.EMPTY),
           movies.getOrDefault(r.movieId(), RatingStats.EMPTY),
+          r.timestamp(),
           out,
           0);
       assertThat(out).containsExactly(batch[i]);
       double residual = f.residual(r.rating(), movies.getOrDefault(r.movieId(), RatingStats.EMPTY));
       users.put(
-          r.userId(), users.getOrDefault(r.userId(), RatingStats.EMPTY).plus(r.rating(), residual));
+          r.userId(),
+          f.merge(
+              users.getOrDefault(r.userId(), RatingStats.EMPTY),
+              f.rating(r.rating(), residual, r.timestamp())));
       movies.put(r.movieId(), movies.getOrDefault(r.movieId(), RatingStats.EMPTY).plus(r.rating()));
     }
   }

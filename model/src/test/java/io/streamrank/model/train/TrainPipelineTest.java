@@ -187,7 +187,7 @@ class TrainPipelineTest {
         // The oracle: statistics over the ratings strictly earlier than the row, nothing else.
         long un = 0;
         double us = 0;
-        double ur = 0;
+        RatingStats ur = RatingStats.EMPTY;
         long mn = 0;
         double ms = 0;
         for (int j = 0; j < ratings.size(); j++) {
@@ -196,7 +196,7 @@ class TrainPipelineTest {
             if (h.userId() == row.userId()) {
               un++;
               us += h.rating();
-              ur += residual[j];
+              ur = sf.merge(ur, sf.rating(h.rating(), residual[j], h.timestamp()));
             }
             if (h.movieId() == row.movieId()) {
               mn++;
@@ -205,7 +205,9 @@ class TrainPipelineTest {
           }
         }
         float[] want = new float[StreamingFeatures.COUNT];
-        sf.compute(new RatingStats(un, us, ur), new RatingStats(mn, ms), want, 0);
+        RatingStats user =
+            new RatingStats(un, us, ur.residualSum(), ur.residualWeight(), ur.residualAt());
+        sf.compute(user, new RatingStats(mn, ms), row.timestamp(), want, 0);
         assertThat(mergedF[i]).as("row %d", i).containsExactly(want, within(1e-6f));
       }
     }

@@ -114,7 +114,12 @@ public final class RatingStatsFunction
       request.movieSum = stats.sum();
     } else {
       float[] f = new float[StreamingFeatures.COUNT];
-      definition.compute(stats, new RatingStats(request.movieCount, request.movieSum), f, 0);
+      definition.compute(
+          stats,
+          new RatingStats(request.movieCount, request.movieSum),
+          seconds(request.event.getTimestamp()),
+          f,
+          0);
       request.features = f;
     }
     out.collect(request);
@@ -139,7 +144,7 @@ public final class RatingStatsFunction
     }
     for (Map.Entry<Long, RatingStats> e : pending.entries()) {
       if (e.getKey() < t) {
-        stats = stats.plus(e.getValue());
+        stats = definition.merge(stats, e.getValue());
       }
     }
     return stats;
@@ -156,16 +161,16 @@ public final class RatingStatsFunction
     // A movie keeps no residuals; a user sums its ratings'.
     RatingStats one =
         side == Side.USER
-            ? RatingStats.EMPTY.plus(rating.rating, rating.residual)
+            ? definition.rating(rating.rating, rating.residual, seconds(t))
             : RatingStats.EMPTY.plus(rating.rating);
     Long until = foldedUntil.value();
     if (until != null && t <= until) {
       // Behind what is folded already: every request still to come in time is later than it.
-      folded.update(orEmpty(folded.value()).plus(one));
+      folded.update(definition.merge(orEmpty(folded.value()), one));
       foldedUntil.update(until); // written with the statistics, so both expire together
       return;
     }
-    pending.put(t, orEmpty(pending.get(t)).plus(one));
+    pending.put(t, definition.merge(orEmpty(pending.get(t)), one));
     ctx.timerService().registerEventTimeTimer(t);
   }
 
@@ -178,9 +183,14 @@ public final class RatingStatsFunction
       return; // expired with the key's state
     }
     pending.remove(timestamp);
-    folded.update(orEmpty(folded.value()).plus(due));
+    folded.update(definition.merge(orEmpty(folded.value()), due));
     Long until = foldedUntil.value();
     foldedUntil.update(until == null ? timestamp : Math.max(until, timestamp));
+  }
+
+  /** The definition's time: epoch seconds, from the stream's epoch milliseconds. */
+  private static double seconds(long epochMillis) {
+    return epochMillis / 1000.0;
   }
 
   private static RatingStats orEmpty(RatingStats s) {

@@ -29,8 +29,13 @@ class RatingStatsFunctionTest {
   private static final StreamingFeatures DEF = StreamingFeatures.DEFAULT;
   private static final Duration TTL = Duration.ofHours(1);
 
-  /** Residual sums are added in another order in state than point-in-time: float rounding only. */
+  /**
+   * Residual sums are added (and decayed) in another order in state than point-in-time or in the
+   * expectations: float rounding only.
+   */
   private static final Offset<Float> SUM_ORDER = within(1e-6f);
+
+  private static final Offset<Float> CLOSE = SUM_ORDER;
 
   /** The movie-keyed and the user-keyed stage, chained as in the job. */
   private static final class Stages implements AutoCloseable {
@@ -57,17 +62,20 @@ class RatingStatsFunctionTest {
       return h;
     }
 
-    /** The rating passes the movie's state, then (with its residual) the user's. */
+    /**
+     * The rating passes the movie's state, then (with its residual) the user's. Times in these
+     * tests are epoch seconds, as in {@link Rating}; the stream's are milliseconds.
+     */
     void rating(Rating r) throws Exception {
       RatingEvent e =
           RatingEvent.newBuilder()
               .setEventId("r")
               .setUserId(r.userId())
               .setMovieId(r.movieId())
-              .setTimestamp(r.timestamp())
+              .setTimestamp(r.timestamp() * 1000)
               .setRating(r.rating())
               .build();
-      movie.processElement2(FeatureRating.of(e), r.timestamp());
+      movie.processElement2(FeatureRating.of(e), r.timestamp() * 1000);
       var residuals = movie.getSideOutput(RatingStatsFunction.RESIDUALS);
       assertThat(residuals).hasSize(1);
       user.processElement2(residuals.poll());
@@ -79,12 +87,12 @@ class RatingStatsFunctionTest {
               .setEventId("e")
               .setUserId(userId)
               .setMovieId(movieId)
-              .setTimestamp(t)
+              .setTimestamp(t * 1000)
               .build();
-      movie.processElement1(ScoringRequest.of(e), t);
+      movie.processElement1(ScoringRequest.of(e), t * 1000);
       List<ScoringRequest> m = movie.extractOutputValues();
       movie.getOutput().clear();
-      user.processElement1(m.get(0), t);
+      user.processElement1(m.get(0), t * 1000);
       List<ScoringRequest> u = user.extractOutputValues();
       user.getOutput().clear();
       assertThat(u).hasSize(1);
@@ -92,8 +100,8 @@ class RatingStatsFunctionTest {
     }
 
     void watermark(long w) throws Exception {
-      movie.processBothWatermarks(new Watermark(w));
-      user.processBothWatermarks(new Watermark(w));
+      movie.processBothWatermarks(new Watermark(w * 1000));
+      user.processBothWatermarks(new Watermark(w * 1000));
     }
 
     @Override
@@ -103,14 +111,16 @@ class RatingStatsFunctionTest {
     }
   }
 
-  private static float[] expected(RatingStats user, RatingStats movie) {
+  private static float[] expected(RatingStats user, RatingStats movie, long t) {
     float[] f = new float[StreamingFeatures.COUNT];
-    DEF.compute(user, movie, f, 0);
+    DEF.compute(user, movie, t, f, 0);
     return f;
   }
 
-  private static double residual(float rating, RatingStats movieBefore) {
-    return DEF.residual(rating, movieBefore);
+  /** A user's statistics {@code before} and one more rating at t against {@code movieBefore}. */
+  private static RatingStats user(
+      RatingStats before, float rating, RatingStats movieBefore, long t) {
+    return DEF.merge(before, DEF.rating(rating, DEF.residual(rating, movieBefore), t));
   }
 
   /** A movie's statistics after these ratings. */
@@ -129,15 +139,14 @@ class RatingStatsFunctionTest {
       s.rating(new Rating(1, 10, 100, 5f));
       s.rating(new Rating(1, 11, 200, 1f));
       // Each rating is its movie's first, so its residual is against an empty movie.
-      RatingStats first = RatingStats.EMPTY.plus(5f, residual(5f, RatingStats.EMPTY));
-      RatingStats both = first.plus(1f, residual(1f, RatingStats.EMPTY));
-      assertThat(s.request(1, 10, 50))
-          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
-      assertThat(s.request(1, 10, 100))
-          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
-      assertThat(s.request(1, 10, 101)).containsExactly(expected(first, movie(5f)));
-      assertThat(s.request(1, 11, 200)).containsExactly(expected(first, RatingStats.EMPTY));
-      assertThat(s.request(1, 11, 201)).containsExactly(expected(both, movie(1f)));
+      RatingStats first = user(RatingStats.EMPTY, 5f, RatingStats.EMPTY, 100);
+      RatingStats both = user(first, 1f, RatingStats.EMPTY, 200);
+      RatingStats none = RatingStats.EMPTY;
+      assertThat(s.request(1, 10, 50)).containsExactly(expected(none, none, 50));
+      assertThat(s.request(1, 10, 100)).containsExactly(expected(none, none, 100));
+      assertThat(s.request(1, 10, 101)).containsExactly(expected(first, movie(5f), 101), CLOSE);
+      assertThat(s.request(1, 11, 200)).containsExactly(expected(first, none, 200), CLOSE);
+      assertThat(s.request(1, 11, 201)).containsExactly(expected(both, movie(1f), 201), CLOSE);
     }
   }
 
@@ -150,18 +159,17 @@ class RatingStatsFunctionTest {
       assertThat(s.user.numEventTimeTimers()).isZero();
       // On time: both ratings count; the second's residual is against the first.
       RatingStats both =
-          RatingStats.EMPTY
-              .plus(5f, residual(5f, RatingStats.EMPTY))
-              .plus(3f, residual(3f, movie(5f)));
-      assertThat(s.request(1, 10, 301)).containsExactly(expected(both, movie(5f, 3f)));
+          user(user(RatingStats.EMPTY, 5f, RatingStats.EMPTY, 100), 3f, movie(5f), 200);
+      assertThat(s.request(1, 10, 301)).containsExactly(expected(both, movie(5f, 3f), 301), CLOSE);
       // Behind the watermark, at 150: the folded statistics hold the rating at 200, so no history.
       assertThat(s.request(1, 10, 150))
-          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY, 150));
       // A rating behind what is folded still counts for requests after it; its residual is
       // against the movie's folded statistics (which hold the later rating at 200, too).
       s.rating(new Rating(1, 10, 120, 1f));
-      RatingStats three = both.plus(1f, residual(1f, movie(5f, 3f)));
-      assertThat(s.request(1, 10, 302)).containsExactly(expected(three, movie(5f, 3f, 1f)));
+      RatingStats three = user(both, 1f, movie(5f, 3f), 120);
+      assertThat(s.request(1, 10, 302))
+          .containsExactly(expected(three, movie(5f, 3f, 1f), 302), CLOSE);
     }
   }
 
@@ -178,13 +186,13 @@ class RatingStatsFunctionTest {
       s.watermark(1_000);
       assertThat(s.user.numEventTimeTimers()).isZero();
       assertThat(s.movie.numEventTimeTimers()).isZero();
-      RatingStats one = RatingStats.EMPTY.plus(4f, residual(4f, RatingStats.EMPTY));
-      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one, movie(4f)));
+      RatingStats one = user(RatingStats.EMPTY, 4f, RatingStats.EMPTY, 107);
+      assertThat(s.request(7, 1007, 2_000)).containsExactly(expected(one, movie(4f), 2_000), CLOSE);
       // No rating of any key for longer than the TTL: every key is forgotten.
       s.user.setStateTtlProcessingTime(TTL.toMillis() + 1);
       s.movie.setStateTtlProcessingTime(TTL.toMillis() + 1);
       assertThat(s.request(7, 1007, 2_001))
-          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY));
+          .containsExactly(expected(RatingStats.EMPTY, RatingStats.EMPTY, 2_001));
       for (int i = 0; i < 50; i++) {
         s.request(i, 1000 + i, 2_002);
       }
