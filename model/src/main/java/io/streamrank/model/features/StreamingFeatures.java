@@ -176,6 +176,14 @@ public final class StreamingFeatures implements java.io.Serializable {
     return new RatingStats(1, rating, residual, 1, atSeconds);
   }
 
+  /**
+   * A user's statistics that only change the residual of its rating at {@code atSeconds} by {@code
+   * change} (when the stream learns of an earlier rating of that movie after it).
+   */
+  public RatingStats residualChange(double change, double atSeconds) {
+    return new RatingStats(0, 0, change, 0, atSeconds);
+  }
+
   /** Both statistics together, the decayed sums as of the later of their times. */
   public RatingStats merge(RatingStats a, RatingStats b) {
     double at = Math.max(a.residualAt(), b.residualAt());

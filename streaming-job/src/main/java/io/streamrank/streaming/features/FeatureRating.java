@@ -4,7 +4,9 @@ import io.streamrank.schemas.RatingEvent;
 
 /**
  * A rating on its way through the feature state: it passes the movie's statistics first, which set
- * its {@link #residual} against the movie's mean at its time, then the user's. A Flink POJO.
+ * its {@link #residual} against the movie's mean at its time, then the user's. Also a correction of
+ * an earlier one's residual ({@link #residualOnly}), when an earlier rating of the movie arrived
+ * after it. A Flink POJO.
  */
 public final class FeatureRating {
   /** The rating user. */
@@ -19,8 +21,14 @@ public final class FeatureRating {
   /** The rating. */
   public float rating;
 
-  /** The rating minus the movie's shrunk mean before it; set by the movie-keyed state. */
+  /**
+   * The rating minus the movie's shrunk mean before it, set by the movie-keyed state; for a
+   * correction, the change to the residual of the user's rating at {@link #timestamp}.
+   */
   public double residual;
+
+  /** A correction: no rating, only a change of the residual of the rating at this time. */
+  public boolean residualOnly;
 
   /** For Flink's POJO serializer. */
   public FeatureRating() {}
@@ -32,6 +40,17 @@ public final class FeatureRating {
     r.movieId = e.getMovieId();
     r.timestamp = e.getTimestamp();
     r.rating = e.getRating();
+    return r;
+  }
+
+  /** A correction of the residual of {@code userId}'s rating of {@code movieId} at {@code t}. */
+  static FeatureRating residualChange(long userId, long movieId, long t, double change) {
+    FeatureRating r = new FeatureRating();
+    r.userId = userId;
+    r.movieId = movieId;
+    r.timestamp = t;
+    r.residual = change;
+    r.residualOnly = true;
     return r;
   }
 
@@ -58,6 +77,7 @@ public final class FeatureRating {
         + rating
         + ", residual "
         + residual
+        + (residualOnly ? ", correction" : "")
         + "]";
   }
 }

@@ -4,7 +4,10 @@ import io.streamrank.model.features.RatingStats;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.streaming.ScoringRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -40,10 +43,13 @@ import org.apache.flink.util.OutputTag;
  * rating on to the user side ({@link #RESIDUALS}) with its residual against the movie's statistics
  * before it ({@link StreamingFeatures#residual}), which the user side sums. The user side turns
  * both keys' statistics into the feature values with the shared {@link StreamingFeatures}
- * definition. A rating behind what the movie side has folded already (at or before {@code
- * foldedUntil}) gets its residual against the folded statistics, which may hold ratings later than
- * it; the trainer's point-in-time residual would not, so such ratings are the one place where
- * serving can differ from training.
+ * definition. Ratings of a movie may arrive out of event-time order (from different partitions):
+ * when one arrives that is earlier than pending ones, the movie side sends each pending later
+ * rating's user the change of that rating's residual ({@link FeatureRating#residualOnly}), so once
+ * a movie's ratings have all arrived every residual is the trainer's point-in-time one. A rating
+ * behind what the movie side has folded already (at or before {@code foldedUntil}) gets its
+ * residual against the folded statistics, which may hold ratings later than it, and folded ratings
+ * get no correction: late ratings are the one place where serving can differ from training.
  */
 public final class RatingStatsFunction
     extends KeyedCoProcessFunction<Long, ScoringRequest, FeatureRating, ScoringRequest> {
@@ -68,6 +74,7 @@ public final class RatingStatsFunction
   private transient ValueState<RatingStats> folded;
   private transient ValueState<Long> foldedUntil;
   private transient MapState<Long, RatingStats> pending;
+  private transient MapState<Long, List<Long>> pendingRaters;
   private transient Counter lateRequests;
 
   /**
@@ -102,6 +109,12 @@ public final class RatingStatsFunction
     folded = getRuntimeContext().getState(foldedDesc);
     foldedUntil = getRuntimeContext().getState(untilDesc);
     pending = getRuntimeContext().getMapState(pendingDesc);
+    if (side == Side.MOVIE) {
+      MapStateDescriptor<Long, List<Long>> ratersDesc =
+          new MapStateDescriptor<>(prefix + "-pending-raters", Types.LONG, Types.LIST(Types.LONG));
+      ratersDesc.enableTimeToLive(ttl);
+      pendingRaters = getRuntimeContext().getMapState(ratersDesc);
+    }
     lateRequests = getRuntimeContext().getMetricGroup().counter("lateFeatureRequests");
   }
 
@@ -154,15 +167,18 @@ public final class RatingStatsFunction
   public void processElement2(FeatureRating rating, Context ctx, Collector<ScoringRequest> out)
       throws Exception {
     long t = rating.timestamp;
+    RatingStats one;
     if (side == Side.MOVIE) {
       double residual = definition.residual(rating.rating, foldedAndPendingBefore(t));
       ctx.output(RESIDUALS, rating.withResidual(residual));
+      correctLaterPending(rating, ctx);
+      one = RatingStats.EMPTY.plus(rating.rating); // a movie keeps no residuals
+    } else {
+      one =
+          rating.residualOnly
+              ? definition.residualChange(rating.residual, seconds(t))
+              : definition.rating(rating.rating, rating.residual, seconds(t));
     }
-    // A movie keeps no residuals; a user sums its ratings'.
-    RatingStats one =
-        side == Side.USER
-            ? definition.rating(rating.rating, rating.residual, seconds(t))
-            : RatingStats.EMPTY.plus(rating.rating);
     Long until = foldedUntil.value();
     if (until != null && t <= until) {
       // Behind what is folded already: every request still to come in time is later than it.
@@ -171,7 +187,42 @@ public final class RatingStatsFunction
       return;
     }
     pending.put(t, definition.merge(orEmpty(pending.get(t)), one));
+    if (side == Side.MOVIE) {
+      List<Long> raters = pendingRaters.get(t);
+      raters = raters == null ? new ArrayList<>() : new ArrayList<>(raters);
+      raters.add(rating.userId);
+      pendingRaters.put(t, raters);
+    }
     ctx.timerService().registerEventTimeTimer(t);
+  }
+
+  /**
+   * The movie's pending ratings later than {@code rating} got their residuals without it: sends
+   * each one's user the change.
+   */
+  private void correctLaterPending(FeatureRating rating, Context ctx) throws Exception {
+    TreeMap<Long, RatingStats> byTime = new TreeMap<>();
+    for (Map.Entry<Long, RatingStats> e : pending.entries()) {
+      byTime.put(e.getKey(), e.getValue());
+    }
+    if (byTime.isEmpty() || byTime.lastKey() <= rating.timestamp) {
+      return;
+    }
+    RatingStats added = RatingStats.EMPTY.plus(rating.rating);
+    RatingStats before = orEmpty(folded.value()); // the movie's statistics before each time
+    for (Map.Entry<Long, RatingStats> e : byTime.entrySet()) {
+      if (e.getKey() > rating.timestamp) {
+        double change =
+            definition.residual(0f, definition.merge(before, added))
+                - definition.residual(0f, before);
+        List<Long> raters = pendingRaters.get(e.getKey());
+        for (long user : raters == null ? List.<Long>of() : raters) {
+          ctx.output(
+              RESIDUALS, FeatureRating.residualChange(user, rating.movieId, e.getKey(), change));
+        }
+      }
+      before = definition.merge(before, e.getValue());
+    }
   }
 
   @Override
@@ -183,6 +234,9 @@ public final class RatingStatsFunction
       return; // expired with the key's state
     }
     pending.remove(timestamp);
+    if (side == Side.MOVIE) {
+      pendingRaters.remove(timestamp);
+    }
     folded.update(definition.merge(orEmpty(folded.value()), due));
     Long until = foldedUntil.value();
     foldedUntil.update(until == null ? timestamp : Math.max(until, timestamp));

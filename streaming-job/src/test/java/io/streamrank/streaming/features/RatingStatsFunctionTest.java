@@ -76,9 +76,11 @@ class RatingStatsFunctionTest {
               .setRating(r.rating())
               .build();
       movie.processElement2(FeatureRating.of(e), r.timestamp() * 1000);
+      // The rating with its residual, and corrections of later pending ones of the movie.
       var residuals = movie.getSideOutput(RatingStatsFunction.RESIDUALS);
-      assertThat(residuals).hasSize(1);
-      user.processElement2(residuals.poll());
+      while (!residuals.isEmpty()) {
+        user.processElement2(residuals.poll());
+      }
     }
 
     float[] request(long userId, long movieId, long t) throws Exception {
@@ -214,6 +216,28 @@ class RatingStatsFunctionTest {
     float[][] training = DEF.pointInTime(ratings, ratings);
     try (Stages s = new Stages()) {
       for (Rating r : ratings) {
+        s.rating(r);
+      }
+      for (int i = 0; i < ratings.size(); i++) {
+        Rating r = ratings.get(i);
+        assertThat(s.request(r.userId(), r.movieId(), r.timestamp()))
+            .as("row %d", i)
+            .containsExactly(training[i], SUM_ORDER);
+      }
+    }
+  }
+
+  @Test
+  void servingComputesTheTrainersPointInTimeValuesWhenAMoviesRatingsArriveOutOfOrder()
+      throws Exception {
+    // As from several partitions: each movie's ratings arrive in no particular time order, so a
+    // rating's residual is first computed without earlier ratings that arrive after it.
+    List<Rating> ratings = stream();
+    float[][] training = DEF.pointInTime(ratings, ratings);
+    List<Rating> shuffled = new ArrayList<>(ratings);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+    try (Stages s = new Stages()) {
+      for (Rating r : shuffled) {
         s.rating(r);
       }
       for (int i = 0; i < ratings.size(); i++) {
