@@ -14,13 +14,13 @@ public final class ScoringRequest {
   public Event event;
 
   /**
-   * The user's rating count and sum before the event, set by the user-keyed feature operator for
-   * the movie-keyed one, which turns both keys' statistics into {@link #features}.
+   * The movie's rating count and sum before the event, set by the movie-keyed feature operator for
+   * the user-keyed one, which turns both keys' statistics into {@link #features}.
    */
-  public long userCount;
+  public long movieCount;
 
-  /** See {@link #userCount}. */
-  public double userSum;
+  /** See {@link #movieCount}. */
+  public double movieSum;
 
   /** The feature values, in {@code StreamingFeatures.NAMES} order; empty without features. */
   public float[] features = NONE;

@@ -46,7 +46,7 @@ class FeatureModelProviderTest {
     Bundles.exportAndPublish(reg, plain, "plain", null, split.valid(), Map.of());
     ModelConfig fcfg = cfg.toBuilder().numFeatures(StreamingFeatures.COUNT).build();
     for (StreamingFeatures def :
-        List.of(StreamingFeatures.DEFAULT, new StreamingFeatures(3.0f, 5f))) {
+        List.of(StreamingFeatures.DEFAULT, new StreamingFeatures(3.0f, 5f, 7f))) {
       float[][] trainF = def.pointInTime(all, split.train());
       float[][] validF = def.pointInTime(all, split.valid());
       RankingModel m =
@@ -71,6 +71,7 @@ class FeatureModelProviderTest {
       StreamingFeatures.DEFAULT.compute(
           new io.streamrank.model.features.RatingStats(40, 190),
           io.streamrank.model.features.RatingStats.EMPTY,
+          0,
           x,
           StreamingFeatures.COUNT);
       m.score(new long[] {1, 1}, new long[] {2, 2}, x, 2, out);
@@ -87,7 +88,7 @@ class FeatureModelProviderTest {
     assertThatThrownBy(() -> provider("features", null).openInitial(8))
         .isInstanceOf(ModelRejectedException.class)
         .hasMessageContaining("streamrank.features.enabled=false")
-        .hasMessageContaining("expects 4 features");
+        .hasMessageContaining("expects " + StreamingFeatures.COUNT + " features");
   }
 
   @Test

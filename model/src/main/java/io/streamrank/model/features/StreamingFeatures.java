@@ -16,40 +16,70 @@ import java.util.Map;
  *   <li>{@code user_mean_offset} = (user sum - user count * prior) / (user count + shrinkage): the
  *       user's mean rating minus the prior, shrunk towards 0 while the user has few ratings
  *   <li>{@code movie_log_count}, {@code movie_mean_offset}: the same for the movie
+ *   <li>{@code user_residual_offset} = S / (W + shrinkage), where S is the exponentially decayed
+ *       sum (half-life {@code residual_half_life_days}, in event time up to the request) of the
+ *       residuals of the user's ratings, W the same decayed count, and the residual of a rating is
+ *       the rating minus the rated movie's shrunk mean at that rating's time ({@link #residual}):
+ *       how much more the user has lately liked a movie than its other raters did so far (a
+ *       baseline predictor's user bias, recent ratings weighing more)
  * </ol>
  *
- * <p>The stream computes them from keyed state before a rating updates it; {@link #pointInTime}
- * computes the same values for a list of ratings, each from the ratings strictly earlier than it
- * (ratings with equal timestamps do not see each other), so training has no label leakage and no
+ * <p>The stream computes them from keyed state before a rating updates it (a rating passes the
+ * movie's state first, which gives its residual, then the user's); {@link #pointInTime} computes
+ * the same values for a list of ratings, each from the ratings strictly earlier than it (ratings
+ * with equal timestamps do not see each other), so training has no label leakage and no
  * training/serving skew.
+ *
+ * <p>Definition {@value #VERSION}; version 1 had the first four features only. Models trained with
+ * version 1 are rejected by {@link #fromMap} with that reason.
  */
 public final class StreamingFeatures implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Number of features. */
-  public static final int COUNT = 4;
+  public static final int COUNT = 5;
+
+  /** The definition's version, written to manifests. */
+  public static final int VERSION = 2;
 
   /** Feature names, in order. */
   public static final List<String> NAMES =
-      List.of("user_log_count", "user_mean_offset", "movie_log_count", "movie_mean_offset");
+      List.of(
+          "user_log_count",
+          "user_mean_offset",
+          "movie_log_count",
+          "movie_mean_offset",
+          "user_residual_offset");
 
-  /** The definition streamrank trains with: prior 3.5, shrinkage 5. */
-  public static final StreamingFeatures DEFAULT = new StreamingFeatures(3.5f, 5f);
+  /** The definition streamrank trains with: prior 3.5, shrinkage 5, residual half-life 7 days. */
+  public static final StreamingFeatures DEFAULT = new StreamingFeatures(3.5f, 5f, 7f);
+
+  private static final double SECONDS_PER_DAY = 86_400;
 
   private final float prior;
   private final float shrinkage;
+  private final float residualHalfLifeDays;
+  private final double decayPerSecond;
 
   /**
    * @param prior the rating a key's mean is compared with (and shrunk towards)
    * @param shrinkage pseudo-count of the shrinkage, {@code >= 0}
+   * @param residualHalfLifeDays half-life of a rating's weight in {@code user_residual_offset},
+   *     days of event time, {@code > 0}
    */
-  public StreamingFeatures(float prior, float shrinkage) {
+  public StreamingFeatures(float prior, float shrinkage, float residualHalfLifeDays) {
     if (!Float.isFinite(prior) || !(shrinkage >= 0)) {
       throw new IllegalArgumentException(
           "prior must be finite and shrinkage >= 0, got " + prior + ", " + shrinkage);
     }
+    if (!(residualHalfLifeDays > 0) || !Float.isFinite(residualHalfLifeDays)) {
+      throw new IllegalArgumentException(
+          "residual half-life must be > 0 days and finite, got " + residualHalfLifeDays);
+    }
     this.prior = prior;
     this.shrinkage = shrinkage;
+    this.residualHalfLifeDays = residualHalfLifeDays;
+    this.decayPerSecond = Math.log(2) / (residualHalfLifeDays * SECONDS_PER_DAY);
   }
 
   /** The prior rating. */
@@ -62,12 +92,19 @@ public final class StreamingFeatures implements java.io.Serializable {
     return shrinkage;
   }
 
+  /** The half-life of a rating's weight in {@code user_residual_offset}, days. */
+  public float residualHalfLifeDays() {
+    return residualHalfLifeDays;
+  }
+
   /** The definition's parameters, for manifests. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("version", VERSION);
     m.put("names", NAMES);
     m.put("prior", prior);
     m.put("shrinkage", shrinkage);
+    m.put("residual_half_life_days", residualHalfLifeDays);
     return m;
   }
 
@@ -78,26 +115,41 @@ public final class StreamingFeatures implements java.io.Serializable {
    */
   public static StreamingFeatures fromMap(Map<String, Object> m) {
     if (!NAMES.equals(m.get("names"))) {
+      Object version = m.getOrDefault("version", 1);
       throw new IllegalArgumentException(
-          "features " + m.get("names") + " are not the streaming features " + NAMES);
+          "features "
+              + m.get("names")
+              + " (definition version "
+              + version
+              + ") are not the streaming features "
+              + NAMES
+              + " (definition version "
+              + VERSION
+              + "); retrain the model with the current definition");
     }
-    if (!(m.get("prior") instanceof Number prior) || !(m.get("shrinkage") instanceof Number s)) {
+    if (!(m.get("prior") instanceof Number prior)
+        || !(m.get("shrinkage") instanceof Number s)
+        || !(m.get("residual_half_life_days") instanceof Number halfLife)) {
       throw new IllegalArgumentException(
-          "feature definition " + m + " lacks a numeric prior or shrinkage");
+          "feature definition "
+              + m
+              + " lacks a numeric prior, shrinkage or residual_half_life_days");
     }
-    return new StreamingFeatures(prior.floatValue(), s.floatValue());
+    return new StreamingFeatures(prior.floatValue(), s.floatValue(), halfLife.floatValue());
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof StreamingFeatures f
         && Float.compare(prior, f.prior) == 0
-        && Float.compare(shrinkage, f.shrinkage) == 0;
+        && Float.compare(shrinkage, f.shrinkage) == 0
+        && Float.compare(residualHalfLifeDays, f.residualHalfLifeDays) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Float.hashCode(prior) * 31 + Float.hashCode(shrinkage);
+    return (Float.hashCode(prior) * 31 + Float.hashCode(shrinkage)) * 31
+        + Float.hashCode(residualHalfLifeDays);
   }
 
   @Override
@@ -105,12 +157,56 @@ public final class StreamingFeatures implements java.io.Serializable {
     return "StreamingFeatures" + toMap();
   }
 
-  /** Writes the {@value #COUNT} features of a (user, movie) pair into {@code out[offset..]}. */
-  public void compute(RatingStats user, RatingStats movie, float[] out, int offset) {
+  /**
+   * Writes the {@value #COUNT} features of a (user, movie) pair at time {@code atSeconds} (epoch
+   * seconds; the user's residuals decay up to it) into {@code out[offset..]}.
+   */
+  public void compute(
+      RatingStats user, RatingStats movie, double atSeconds, float[] out, int offset) {
     out[offset] = logCount(user.count());
     out[offset + 1] = meanOffset(user);
     out[offset + 2] = logCount(movie.count());
     out[offset + 3] = meanOffset(movie);
+    double d = decay(atSeconds - user.residualAt());
+    out[offset + 4] = (float) (user.residualSum() * d / (user.residualWeight() * d + shrinkage));
+  }
+
+  /** A user's statistics of one rating at {@code atSeconds} with its {@link #residual}. */
+  public RatingStats rating(float rating, double residual, double atSeconds) {
+    return new RatingStats(1, rating, residual, 1, atSeconds);
+  }
+
+  /**
+   * A user's statistics that only change the residual of its rating at {@code atSeconds} by {@code
+   * change} (when the stream learns of an earlier rating of that movie after it).
+   */
+  public RatingStats residualChange(double change, double atSeconds) {
+    return new RatingStats(0, 0, change, 0, atSeconds);
+  }
+
+  /** Both statistics together, the decayed sums as of the later of their times. */
+  public RatingStats merge(RatingStats a, RatingStats b) {
+    double at = Math.max(a.residualAt(), b.residualAt());
+    double da = decay(at - a.residualAt());
+    double db = decay(at - b.residualAt());
+    return new RatingStats(
+        a.count() + b.count(),
+        a.sum() + b.sum(),
+        a.residualSum() * da + b.residualSum() * db,
+        a.residualWeight() * da + b.residualWeight() * db,
+        at);
+  }
+
+  private double decay(double seconds) {
+    return Math.exp(-decayPerSecond * Math.max(0, seconds));
+  }
+
+  /**
+   * A rating's residual against the rated movie's shrunk mean: {@code rating - prior -
+   * movie_mean_offset}, with {@code movieBefore} the movie's statistics strictly before the rating.
+   */
+  public double residual(float rating, RatingStats movieBefore) {
+    return rating - (double) prior - meanOffset(movieBefore);
   }
 
   private static float logCount(long count) {
@@ -145,16 +241,39 @@ public final class StreamingFeatures implements java.io.Serializable {
     for (Integer idx : order) {
       Rating r = rows.get(idx);
       while (h < sorted.length && sorted[h].timestamp() < r.timestamp()) {
-        Rating past = sorted[h++];
-        users.merge(past.userId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
-        movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), RatingStats::plus);
+        h = fold(sorted, h, users, movies);
       }
       compute(
           users.getOrDefault(r.userId(), RatingStats.EMPTY),
           movies.getOrDefault(r.movieId(), RatingStats.EMPTY),
+          r.timestamp(),
           out[idx],
           0);
     }
     return out;
+  }
+
+  /**
+   * Folds the ratings of {@code sorted[from]}'s timestamp into the statistics, each user's residual
+   * against its movie's statistics before that timestamp, and returns the index after them.
+   */
+  private int fold(
+      Rating[] sorted, int from, Map<Long, RatingStats> users, Map<Long, RatingStats> movies) {
+    long t = sorted[from].timestamp();
+    int end = from;
+    while (end < sorted.length && sorted[end].timestamp() == t) {
+      end++;
+    }
+    double[] residuals = new double[end - from];
+    for (int i = from; i < end; i++) {
+      RatingStats movie = movies.getOrDefault(sorted[i].movieId(), RatingStats.EMPTY);
+      residuals[i - from] = residual(sorted[i].rating(), movie);
+    }
+    for (int i = from; i < end; i++) {
+      Rating past = sorted[i];
+      users.merge(past.userId(), rating(past.rating(), residuals[i - from], t), this::merge);
+      movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), this::merge);
+    }
+    return end;
   }
 }

@@ -164,6 +164,18 @@ class TrainPipelineTest {
             .map(r -> new Rating(r.userId(), r.movieId(), r.timestamp() / 7, r.rating()))
             .toList();
     StreamingFeatures sf = StreamingFeatures.DEFAULT;
+    // The oracle's residual of each rating: against its movie's strictly earlier ratings.
+    double[] residual = new double[ratings.size()];
+    for (int j = 0; j < ratings.size(); j++) {
+      Rating h = ratings.get(j);
+      RatingStats movie = RatingStats.EMPTY;
+      for (Rating o : ratings) {
+        if (o.movieId() == h.movieId() && o.timestamp() < h.timestamp()) {
+          movie = movie.plus(o.rating());
+        }
+      }
+      residual[j] = sf.residual(h.rating(), movie);
+    }
     for (Split s : List.of(Splits.byTime(ratings), Splits.random(ratings, 5))) {
       List<Rating> merged = TrainPipeline.concat(s.train(), s.valid());
       float[][] mergedF =
@@ -175,13 +187,16 @@ class TrainPipelineTest {
         // The oracle: statistics over the ratings strictly earlier than the row, nothing else.
         long un = 0;
         double us = 0;
+        RatingStats ur = RatingStats.EMPTY;
         long mn = 0;
         double ms = 0;
-        for (Rating h : ratings) {
+        for (int j = 0; j < ratings.size(); j++) {
+          Rating h = ratings.get(j);
           if (h.timestamp() < row.timestamp()) {
             if (h.userId() == row.userId()) {
               un++;
               us += h.rating();
+              ur = sf.merge(ur, sf.rating(h.rating(), residual[j], h.timestamp()));
             }
             if (h.movieId() == row.movieId()) {
               mn++;
@@ -190,7 +205,9 @@ class TrainPipelineTest {
           }
         }
         float[] want = new float[StreamingFeatures.COUNT];
-        sf.compute(new RatingStats(un, us), new RatingStats(mn, ms), want, 0);
+        RatingStats user =
+            new RatingStats(un, us, ur.residualSum(), ur.residualWeight(), ur.residualAt());
+        sf.compute(user, new RatingStats(mn, ms), row.timestamp(), want, 0);
         assertThat(mergedF[i]).as("row %d", i).containsExactly(want, within(1e-6f));
       }
     }
@@ -213,8 +230,8 @@ class TrainPipelineTest {
     assertThat(r.testRmse()).isBetween(0.1, 1.5);
     LoadedBundle b = new ModelRegistry(dir.toUri().toString()).load("f1");
     assertThat(b.manifest().features()).containsEntry("names", StreamingFeatures.NAMES);
-    assertThat(b.manifest().signature().numFeatures()).isEqualTo(4);
-    assertThat(b.manifest().golden().get(10).features()).hasSize(4);
+    assertThat(b.manifest().signature().numFeatures()).isEqualTo(StreamingFeatures.COUNT);
+    assertThat(b.manifest().golden().get(10).features()).hasSize(StreamingFeatures.COUNT);
     try (OnnxScorer scorer = OnnxScorer.open(b.onnx(), ScorerOptions.defaults())) {
       assertThat(b.manifest().checkGolden(scorer, 1e-5f)).isLessThan(1e-5);
     }
@@ -222,6 +239,6 @@ class TrainPipelineTest {
             () ->
                 pipeline.run(ratings, SplitKind.TIME, cfg.toBuilder().numFeatures(0).build(), "f2"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("numFeatures must be 4");
+        .hasMessageContaining("numFeatures must be " + StreamingFeatures.COUNT);
   }
 }

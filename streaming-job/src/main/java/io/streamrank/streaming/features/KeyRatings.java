@@ -1,6 +1,7 @@
 package io.streamrank.streaming.features;
 
 import io.streamrank.model.features.RatingStats;
+import io.streamrank.model.features.StreamingFeatures;
 import java.util.Arrays;
 
 /**
@@ -14,12 +15,18 @@ import java.util.Arrays;
  * every pending slot up to this one), so the statistics strictly before a time are one slot's total
  * and folding a prefix moves no sums.
  *
+ * <p>Statistics are added with {@link StreamingFeatures#merge} (which knows the decay of a user's
+ * residual sums). On the movie side each slot also records the users who rated at its time ({@link
+ * #pendingRaters}), so a rating that arrives behind later ones can correct their residuals.
+ *
  * <p>A Flink POJO (public fields) so the state has a Flink serializer; mutable, and only ever
  * changed by the one operator that owns it between a state read and a state write.
  */
 public final class KeyRatings {
   /** No time: nothing folded, or no timer registered. */
   public static final long NONE = Long.MIN_VALUE;
+
+  private static final long[] NO_RATERS = new long[0];
 
   /** The ratings the watermark has passed (and late ratings behind {@link #foldedUntil}). */
   public RatingStats folded = RatingStats.EMPTY;
@@ -32,6 +39,11 @@ public final class KeyRatings {
 
   /** {@link #folded} plus the ratings of every pending slot up to and including this one. */
   public RatingStats[] pendingTotals = new RatingStats[0];
+
+  /**
+   * Per pending slot, the users who rated at its time (movie side only; empty arrays otherwise).
+   */
+  public long[][] pendingRaters = new long[0][];
 
   /** How many pending slots are in use. */
   public int pendingSize;
@@ -67,30 +79,48 @@ public final class KeyRatings {
    * Adds one rating at event time {@code t}: into the folded statistics when it is behind them
    * (every request still to come in time is later than it), else into its pending slot.
    *
-   * @param rating the rating's statistics ({@code RatingStats.EMPTY.plus(value)})
+   * @param rating the rating's statistics
+   * @param rater the user who rated, recorded with its slot, or {@link #NONE} not to record one
+   * @param definition merges statistics
    */
-  public void add(long t, RatingStats rating) {
+  public void add(long t, RatingStats rating, long rater, StreamingFeatures definition) {
     if (foldedUntil != NONE && t <= foldedUntil) {
-      folded = folded.plus(rating);
-      addFrom(0, rating);
+      folded = definition.merge(folded, rating);
+      addFrom(0, rating, definition);
       return;
     }
     int i = firstAtOrAfter(t);
     if (i < pendingSize && pendingTimes[i] == t) {
-      addFrom(i, rating);
+      addFrom(i, rating, definition);
+      addRater(i, rater);
       return;
     }
     if (pendingSize == pendingTimes.length) {
       int capacity = Math.max(4, pendingSize * 2);
       pendingTimes = Arrays.copyOf(pendingTimes, capacity);
       pendingTotals = Arrays.copyOf(pendingTotals, capacity);
+      pendingRaters = Arrays.copyOf(pendingRaters, capacity);
     }
     System.arraycopy(pendingTimes, i, pendingTimes, i + 1, pendingSize - i);
     System.arraycopy(pendingTotals, i, pendingTotals, i + 1, pendingSize - i);
+    System.arraycopy(pendingRaters, i, pendingRaters, i + 1, pendingSize - i);
     pendingSize++;
     pendingTimes[i] = t;
-    pendingTotals[i] = (i == 0 ? folded : pendingTotals[i - 1]).plus(rating);
-    addFrom(i + 1, rating);
+    pendingTotals[i] = definition.merge(i == 0 ? folded : pendingTotals[i - 1], rating);
+    pendingRaters[i] = NO_RATERS;
+    addRater(i, rater);
+    addFrom(i + 1, rating, definition);
+  }
+
+  /** Index of the first pending slot later than {@code t}; {@link #pendingSize} when none. */
+  public int firstAfter(long t) {
+    int i = firstAtOrAfter(t);
+    return i < pendingSize && pendingTimes[i] == t ? i + 1 : i;
+  }
+
+  /** The statistics before pending slot {@code i}: the folded ones and every earlier slot. */
+  public RatingStats beforeSlot(int i) {
+    return i == 0 ? folded : pendingTotals[i - 1];
   }
 
   /** Folds every pending slot at or before {@code watermark} into the folded statistics. */
@@ -113,12 +143,15 @@ public final class KeyRatings {
     int rest = pendingSize - k;
     System.arraycopy(pendingTimes, k, pendingTimes, 0, rest);
     System.arraycopy(pendingTotals, k, pendingTotals, 0, rest);
+    System.arraycopy(pendingRaters, k, pendingRaters, 0, rest);
     Arrays.fill(pendingTotals, rest, pendingSize, null);
+    Arrays.fill(pendingRaters, rest, pendingSize, null);
     pendingSize = rest;
     if (pendingSize == 0 && pendingTimes.length > 64) {
       // A burst is over: give the large buffer back.
       pendingTimes = new long[0];
       pendingTotals = new RatingStats[0];
+      pendingRaters = new long[0][];
     }
   }
 
@@ -140,9 +173,18 @@ public final class KeyRatings {
     return lo;
   }
 
-  private void addFrom(int from, RatingStats rating) {
+  private void addFrom(int from, RatingStats rating, StreamingFeatures definition) {
     for (int j = from; j < pendingSize; j++) {
-      pendingTotals[j] = pendingTotals[j].plus(rating);
+      pendingTotals[j] = definition.merge(pendingTotals[j], rating);
+    }
+  }
+
+  private void addRater(int slot, long rater) {
+    if (rater != NONE) {
+      long[] r = pendingRaters[slot];
+      r = Arrays.copyOf(r, r.length + 1);
+      r[r.length - 1] = rater;
+      pendingRaters[slot] = r;
     }
   }
 }

@@ -2,7 +2,6 @@ package io.streamrank.streaming.features;
 
 import io.streamrank.model.features.RatingStats;
 import io.streamrank.model.features.StreamingFeatures;
-import io.streamrank.schemas.RatingEvent;
 import io.streamrank.streaming.ScoringRequest;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,6 +14,7 @@ import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Keeps the {@link RatingStats} of one side of a request, its user or its movie, in keyed state fed
@@ -41,18 +41,31 @@ import org.apache.flink.util.Collector;
  * cleanup on every state access dominated the operator's cost; the pending slots hold only ratings
  * the watermark has not yet passed.
  *
- * <p>The user side stores its statistics in the request; the movie side, which runs second, turns
- * both into the feature values with the shared {@link StreamingFeatures} definition.
+ * <p>The movie side runs first: it stores the movie's statistics in the request, and sends each
+ * rating on to the user side ({@link #RESIDUALS}) with its residual against the movie's statistics
+ * before it ({@link StreamingFeatures#residual}), which the user side sums. The user side turns
+ * both keys' statistics into the feature values with the shared {@link StreamingFeatures}
+ * definition. Ratings of a movie may arrive out of event-time order (from different partitions):
+ * when one arrives that is earlier than pending ones, the movie side sends each pending later
+ * rating's user the change of that rating's residual ({@link FeatureRating#residualOnly}), so once
+ * a movie's ratings have all arrived every residual is the trainer's point-in-time one. A rating
+ * behind what the movie side has folded already (at or before {@code foldedUntil}) gets its
+ * residual against the folded statistics, which may hold ratings later than it, and folded ratings
+ * get no correction: late ratings are the one place where serving can differ from training.
  */
 public final class RatingStatsFunction
-    extends KeyedCoProcessFunction<Long, ScoringRequest, RatingEvent, ScoringRequest> {
+    extends KeyedCoProcessFunction<Long, ScoringRequest, FeatureRating, ScoringRequest> {
   private static final long serialVersionUID = 1L;
+
+  /** The movie side's ratings with their residuals, for the user side. */
+  public static final OutputTag<FeatureRating> RESIDUALS =
+      new OutputTag<>("feature-rating-residuals", TypeInformation.of(FeatureRating.class));
 
   /** Which key of a request this instance keeps statistics for. */
   public enum Side {
-    /** Keyed by user id, runs first. */
+    /** Keyed by user id, runs second and computes the features. */
     USER,
-    /** Keyed by movie id, runs second and computes the features. */
+    /** Keyed by movie id, runs first and gives each rating its residual. */
     MOVIE
   }
 
@@ -65,7 +78,7 @@ public final class RatingStatsFunction
 
   /**
    * @param side the key this instance keeps
-   * @param definition the feature definition (used on the movie side)
+   * @param definition the feature definition
    * @param stateTtl how long a key's state lives after its last rating
    */
   public RatingStatsFunction(Side side, StreamingFeatures definition, Duration stateTtl) {
@@ -89,12 +102,17 @@ public final class RatingStatsFunction
   public void processElement1(ScoringRequest request, Context ctx, Collector<ScoringRequest> out)
       throws Exception {
     RatingStats stats = before(request.event.getTimestamp());
-    if (side == Side.USER) {
-      request.userCount = stats.count();
-      request.userSum = stats.sum();
+    if (side == Side.MOVIE) {
+      request.movieCount = stats.count();
+      request.movieSum = stats.sum();
     } else {
       float[] f = new float[StreamingFeatures.COUNT];
-      definition.compute(new RatingStats(request.userCount, request.userSum), stats, f, 0);
+      definition.compute(
+          stats,
+          new RatingStats(request.movieCount, request.movieSum),
+          seconds(request.event.getTimestamp()),
+          f,
+          0);
       request.features = f;
     }
     out.collect(request);
@@ -115,13 +133,28 @@ public final class RatingStatsFunction
   }
 
   @Override
-  public void processElement2(RatingEvent rating, Context ctx, Collector<ScoringRequest> out)
+  public void processElement2(FeatureRating rating, Context ctx, Collector<ScoringRequest> out)
       throws Exception {
     KeyRatings key = state.value();
     if (key == null) {
       key = new KeyRatings();
     }
-    key.add(rating.getTimestamp(), RatingStats.EMPTY.plus(rating.getRating()));
+    long t = rating.timestamp;
+    RatingStats one;
+    long rater = KeyRatings.NONE;
+    if (side == Side.MOVIE) {
+      double residual = definition.residual(rating.rating, key.before(t));
+      ctx.output(RESIDUALS, rating.withResidual(residual));
+      correctLaterPending(key, rating, ctx);
+      one = RatingStats.EMPTY.plus(rating.rating); // a movie keeps no residuals
+      rater = rating.userId;
+    } else {
+      one =
+          rating.residualOnly
+              ? definition.residualChange(rating.residual, seconds(t))
+              : definition.rating(rating.rating, rating.residual, seconds(t));
+    }
+    key.add(t, one, rater, definition);
     TimerService timers = ctx.timerService();
     key.lastRatingAt = timers.currentProcessingTime();
     if (key.expiryTimer == KeyRatings.NONE) {
@@ -130,6 +163,25 @@ public final class RatingStatsFunction
     }
     moveFoldTimer(key, timers);
     state.update(key);
+  }
+
+  /**
+   * The movie's pending ratings later than {@code rating} got their residuals without it: sends
+   * each one's user the change.
+   */
+  private void correctLaterPending(KeyRatings key, FeatureRating rating, Context ctx) {
+    RatingStats added = RatingStats.EMPTY.plus(rating.rating);
+    for (int i = key.firstAfter(rating.timestamp); i < key.pendingSize; i++) {
+      RatingStats before = key.beforeSlot(i);
+      double change =
+          definition.residual(0f, definition.merge(before, added))
+              - definition.residual(0f, before);
+      for (long user : key.pendingRaters[i]) {
+        ctx.output(
+            RESIDUALS,
+            FeatureRating.residualChange(user, rating.movieId, key.pendingTimes[i], change));
+      }
+    }
   }
 
   @Override
@@ -172,6 +224,11 @@ public final class RatingStatsFunction
       timers.registerEventTimeTimer(due);
     }
     key.foldTimer = due;
+  }
+
+  /** The definition's time: epoch seconds, from the stream's epoch milliseconds. */
+  private static double seconds(long epochMillis) {
+    return epochMillis / 1000.0;
   }
 
   private long expiryAfter(long lastRatingAt) {
