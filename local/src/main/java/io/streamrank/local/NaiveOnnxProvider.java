@@ -7,7 +7,6 @@ import ai.onnxruntime.OrtSession;
 import io.streamrank.model.onnx.ModelSignature;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.schemas.ModelUpdate;
-import io.streamrank.streaming.GateRows;
 import io.streamrank.streaming.ModelProvider;
 import io.streamrank.streaming.ScoringModel;
 import java.util.ArrayList;
@@ -53,18 +52,17 @@ final class NaiveOnnxProvider implements ModelProvider {
   }
 
   /** One session, one event per call. */
-  private static final class Naive implements ScoringModel {
+  private static final class Naive extends BenchModel {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final OrtSession.SessionOptions options;
-    private final String version;
 
     Naive(
         OrtEnvironment env, OrtSession session, OrtSession.SessionOptions options, String version) {
+      super(version);
       this.env = env;
       this.session = session;
       this.options = options;
-      this.version = version;
     }
 
     @Override
@@ -96,41 +94,6 @@ final class NaiveOnnxProvider implements ModelProvider {
         a[i] = values.get(i);
       }
       return a;
-    }
-
-    @Override
-    public String version() {
-      return version;
-    }
-
-    @Override
-    public String bundleUri() {
-      return "naive:" + version;
-    }
-
-    @Override
-    public String sha256() {
-      return "naive";
-    }
-
-    @Override
-    public long createdAtMillis() {
-      return 0;
-    }
-
-    @Override
-    public GateRows gateRows() {
-      return GateRows.none();
-    }
-
-    @Override
-    public boolean knowsUser(long userId) {
-      return true;
-    }
-
-    @Override
-    public boolean knowsMovie(long movieId) {
-      return true;
     }
 
     @Override

@@ -12,7 +12,6 @@ import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.Prediction;
 import io.streamrank.schemas.RatingEvent;
 import io.streamrank.schemas.Topics;
-import io.streamrank.streaming.GateRows;
 import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.ModelProvider;
 import io.streamrank.streaming.RegistryModelProvider;
@@ -443,42 +442,7 @@ public final class ThroughputBenchmark {
 
       @Override
       public ScoringModel openInitial(int maxBatchSize) {
-        return new ScoringModel() {
-          @Override
-          public String version() {
-            return "identity";
-          }
-
-          @Override
-          public String bundleUri() {
-            return "identity";
-          }
-
-          @Override
-          public String sha256() {
-            return "identity";
-          }
-
-          @Override
-          public long createdAtMillis() {
-            return 0;
-          }
-
-          @Override
-          public GateRows gateRows() {
-            return GateRows.none();
-          }
-
-          @Override
-          public boolean knowsUser(long userId) {
-            return true;
-          }
-
-          @Override
-          public boolean knowsMovie(long movieId) {
-            return true;
-          }
-
+        return new BenchModel("identity") {
           @Override
           public void score(long[] users, long[] movies, int n, float[] out) {
             Arrays.fill(out, 0, n, 0f);
