@@ -89,9 +89,15 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
         conf.get(ScoringOptions.FEATURES_ENABLED) ? StreamingFeatures.DEFAULT : null);
   }
 
-  /** Reads the version's manifest (not its model) for the monitors. */
+  /**
+   * Reads the version's manifest (not its model) for the monitors; none for the outcomes of ratings
+   * that matched no prediction.
+   */
   @Override
   public MonitorReference reference(String version) throws java.io.IOException {
+    if (ModelRegistry.UNMATCHED_VERSION.equals(version)) {
+      return null;
+    }
     return MonitorReference.of(new ModelRegistry(registryUri).manifest(version));
   }
 

@@ -36,6 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RegistryGateTest {
   @Test
+  void ratingsThatMatchedNoPredictionHaveNoMonitoringReference(@TempDir Path dir) throws Exception {
+    var provider = new RegistryModelProvider(dir.toUri().toString(), "v1", Device.CPU, 1);
+    assertThat(provider.reference(ModelRegistry.UNMATCHED_VERSION)).isNull();
+  }
+
+  @Test
   void worseCandidateIsRejectedOnItsLabelledGoldenRowsAndABetterOneServes(@TempDir Path dir)
       throws Exception {
     Split split =
