@@ -106,7 +106,7 @@ public final class Demo {
         live.size());
 
     Path registry =
-        s.registry() != null ? s.registry() : Files.createTempDirectory("streamrank-registry-");
+        s.registry() != null ? s.registry() : TempDirs.deletedOnExit("streamrank-registry-");
     InitialModel.Trained model =
         InitialModel.trainAndPublish(history, split.valid(), registry, out);
 

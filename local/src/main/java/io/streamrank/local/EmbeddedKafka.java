@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +163,7 @@ public final class EmbeddedKafka implements AutoCloseable {
           e.addSuppressed(suppressed);
         }
       }
-      deleteQuietly(dataDir);
+      TempDirs.deleteQuietly(dataDir);
       throw e;
     }
   }
@@ -420,7 +419,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       server.shutdown();
       server.awaitShutdown();
     } finally {
-      deleteQuietly(dataDir);
+      TempDirs.deleteQuietly(dataDir);
     }
   }
 
@@ -452,25 +451,5 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  LOG.warn("Could not delete {}: {}", p, e.toString());
-                }
-              });
-    } catch (IOException e) {
-      LOG.warn("Could not clean up {}: {}", dir, e.toString());
-    }
   }
 }

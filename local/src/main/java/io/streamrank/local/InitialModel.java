@@ -59,7 +59,7 @@ final class InitialModel {
             .generate()
             .ratings();
     io.streamrank.datasets.Split split = io.streamrank.datasets.Splits.byTime(all, 0.5, 0.6);
-    Path dir = java.nio.file.Files.createTempDirectory("streamrank-bench-registry-");
+    Path dir = TempDirs.deletedOnExit("streamrank-bench-registry-");
     ModelConfig cfg = ModelConfig.defaults().toBuilder().epochs(3).build();
     Trained model =
         trainAndPublish(

@@ -50,25 +50,6 @@ public final class LocalFlink {
 
   /** A temporary checkpoint directory, removed when the JVM exits. */
   private static java.nio.file.Path checkpointDir() {
-    try {
-      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("streamrank-checkpoints-");
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    try (var paths = java.nio.file.Files.walk(dir)) {
-                      paths
-                          .sorted(java.util.Comparator.reverseOrder())
-                          .forEach(p -> p.toFile().delete());
-                    } catch (java.io.IOException e) {
-                      // Best effort at exit: a leftover temporary directory is harmless.
-                      return;
-                    }
-                  },
-                  "streamrank-checkpoint-cleanup"));
-      return dir;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot create a checkpoint directory", e);
-    }
+    return TempDirs.deletedOnExit("streamrank-checkpoints-");
   }
 }

@@ -23,7 +23,6 @@ import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.RegistryModelProvider;
 import io.streamrank.streaming.ScoringOptions;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,7 +203,7 @@ public final class PrequentialEvaluation {
     long start = System.nanoTime();
     out.printf("%n== %s ==%n", v.label());
     Path registry =
-        Files.createTempDirectory("streamrank-evaluate-" + v.name().toLowerCase() + "-");
+        TempDirs.deletedOnExit("streamrank-evaluate-" + v.name().toLowerCase(Locale.ROOT) + "-");
     StreamingFeatures definition = v.features ? StreamingFeatures.DEFAULT : null;
     Initial initial = trainInitial(s.config(), split, registry, definition);
     out.printf(
