@@ -1,6 +1,5 @@
 package io.streamrank.local;
 
-import io.streamrank.model.ModelConfig;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.retrain.Announcer;
 import io.streamrank.retrain.DataSpec;
@@ -41,6 +40,8 @@ import picocli.CommandLine.Option;
     })
 final class RetrainCommand implements Callable<Integer> {
   @CommandLine.Mixin StreamrankCli.DataOptions data = new StreamrankCli.DataOptions();
+
+  @CommandLine.Mixin SearchOptions search = new SearchOptions();
 
   @Option(
       names = "--registry",
@@ -109,32 +110,6 @@ final class RetrainCommand implements Callable<Integer> {
   int budget;
 
   @Option(
-      names = "--algo",
-      defaultValue = "tpe",
-      description = "grid, random or tpe (default: ${DEFAULT-VALUE}).")
-  String algo;
-
-  @Option(
-      names = "--pruner",
-      defaultValue = "asha",
-      description =
-          "none, sha (synchronous successive halving) or asha (asynchronous) (default:"
-              + " ${DEFAULT-VALUE}).")
-  String pruner;
-
-  @Option(
-      names = "--epochs",
-      defaultValue = "18",
-      description = "Epoch budget of a full trial (default: ${DEFAULT-VALUE}).")
-  int epochs;
-
-  @Option(
-      names = "--parallelism",
-      defaultValue = "2",
-      description = "Trials run at once (default: ${DEFAULT-VALUE}).")
-  int parallelism;
-
-  @Option(
       names = "--margin",
       defaultValue = "0.0",
       description =
@@ -156,8 +131,7 @@ final class RetrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StreamrankCli.require(budget > 0, "--budget must be > 0");
-    StreamrankCli.require(epochs > 0, "--epochs must be > 0");
-    StreamrankCli.require(parallelism > 0, "--parallelism must be > 0");
+    search.validate();
     StreamrankCli.require(margin >= 0, "--margin must be >= 0");
     StreamrankCli.require(
         data.data == null || (startOffsets == null && endOffsets == null),
@@ -184,21 +158,20 @@ final class RetrainCommand implements Callable<Integer> {
             .build();
     System.out.printf(
         "retrain %s: %s, serving version %s, %d configurations, %s search, pruner %s%n",
-        id, describe(spec), serving.isEmpty() ? "none" : serving, budget, algo, pruner);
+        id,
+        describe(spec),
+        serving.isEmpty() ? "none" : serving,
+        budget,
+        search.algo,
+        search.pruner);
     RetrainService.Settings settings =
         new RetrainService.Settings(
-            spec,
-            budget,
-            algo,
-            pruner,
-            margin,
-            ModelConfig.defaults().toBuilder().epochs(epochs).build(),
-            out);
+            spec, budget, search.algo, search.pruner, margin, search.baseConfig(), out);
     RetrainService.Outcome o;
     try (RetrainService service =
         new RetrainService(
             settings,
-            FlinkTrialExecutor.local(parallelism),
+            FlinkTrialExecutor.local(search.parallelism),
             models,
             announcer(topics),
             System.out::println)) {

@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
 final class TuneCommand implements Callable<Integer> {
   @CommandLine.Mixin StreamrankCli.DataOptions data = new StreamrankCli.DataOptions();
 
+  @CommandLine.Mixin SearchOptions search = new SearchOptions();
+
   @Option(
       names = "--split",
       defaultValue = "time",
@@ -39,33 +41,6 @@ final class TuneCommand implements Callable<Integer> {
       defaultValue = "12",
       description = "Configurations to try (default: ${DEFAULT-VALUE}).")
   int budget;
-
-  @Option(
-      names = "--algo",
-      defaultValue = "tpe",
-      description = "grid, random or tpe (default: ${DEFAULT-VALUE}).")
-  String algo;
-
-  @Option(
-      names = "--pruner",
-      defaultValue = "asha",
-      description =
-          "none, sha (synchronous successive halving: rung by rung) or asha (asynchronous: a free"
-              + " slot promotes from the top third of a rung or starts a new configuration)"
-              + " (default: ${DEFAULT-VALUE}).")
-  String pruner;
-
-  @Option(
-      names = "--epochs",
-      defaultValue = "18",
-      description = "Epoch budget of a full trial (default: ${DEFAULT-VALUE}).")
-  int epochs;
-
-  @Option(
-      names = "--parallelism",
-      defaultValue = "2",
-      description = "Trials run at once (default: ${DEFAULT-VALUE}).")
-  int parallelism;
 
   @Option(
       names = "--features",
@@ -85,8 +60,7 @@ final class TuneCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StreamrankCli.require(budget > 0, "--budget must be > 0");
-    StreamrankCli.require(epochs > 0, "--epochs must be > 0");
-    StreamrankCli.require(parallelism > 0, "--parallelism must be > 0");
+    search.validate();
     StreamrankCli.require(
         List.of("off", "on", "search").contains(features),
         "--features must be off, on or search, got '" + features + "'");
@@ -99,8 +73,8 @@ final class TuneCommand implements Callable<Integer> {
         features.equals("search")
             ? SearchSpace.defaults().withStreamingFeatures()
             : SearchSpace.defaults();
-    ModelConfig base = ModelConfig.defaults().toBuilder().epochs(epochs).build();
-    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(parallelism)) {
+    ModelConfig base = search.baseConfig();
+    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(search.parallelism)) {
       tune(spec, space, base, executor);
     }
     return 0;
@@ -116,11 +90,11 @@ final class TuneCommand implements Callable<Integer> {
         split,
         features,
         budget,
-        algo,
-        pruner,
-        epochs,
-        parallelism);
-    Tuner.Outcome o = tuner.tune(spec, budget, algo, pruner, data.seed);
+        search.algo,
+        search.pruner,
+        search.epochs,
+        search.parallelism);
+    Tuner.Outcome o = tuner.tune(spec, budget, search.algo, search.pruner, data.seed);
     System.out.printf(
         "best %s%n  valid RMSE %.4f (library defaults %.4f, %.1f%% better)%n  test RMSE %.4f after"
             + " refit on train+valid (defaults %.4f)%n  search %.1f s, %.1f s in all%n",
@@ -141,7 +115,7 @@ final class TuneCommand implements Callable<Integer> {
               / o.defaultFeaturesValidRmse());
     }
     if (out != null) {
-      TuningReport.write(out, TuningReport.toMap(o, spec, budget, algo, pruner), o);
+      TuningReport.write(out, TuningReport.toMap(o, spec, budget, search.algo, search.pruner), o);
       System.out.println("report written to " + out);
     }
   }
