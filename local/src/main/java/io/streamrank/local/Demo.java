@@ -132,21 +132,12 @@ public final class Demo {
           s.retrainBudget() > 0
               ? retrainWorker(s, registry, kafka.bootstrapServers(), topics)
               : null;
-      Thread retrainThread = null;
-      if (worker != null) {
-        retrainThread = new Thread(worker, "streamrank-retrain");
-        retrainThread.setDaemon(true);
-        retrainThread.start();
-      }
+      Thread retrainThread = worker == null ? null : Demo.daemon(worker, "streamrank-retrain");
       try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
           ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics)) {
-        Thread reader = new Thread(collector, "streamrank-output-collector");
-        reader.setDaemon(true);
-        reader.start();
+        Thread reader = Demo.daemon(collector, "streamrank-output-collector");
         Progress progress = new Progress(out, replay, collector);
-        Thread ticker = new Thread(progress, "streamrank-progress");
-        ticker.setDaemon(true);
-        ticker.start();
+        Thread ticker = Demo.daemon(progress, "streamrank-progress");
         long replayStart = System.nanoTime();
         replay.replay(live, s.rate(), "ev-");
         injectCorrupt(replay, s.corrupt());
@@ -198,6 +189,14 @@ public final class Demo {
         return summary;
       }
     }
+  }
+
+  /** Starts {@code task} on a daemon thread of that name (it must not keep the JVM alive). */
+  static Thread daemon(Runnable task, String name) {
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /**

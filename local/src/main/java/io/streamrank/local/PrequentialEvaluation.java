@@ -229,17 +229,10 @@ public final class PrequentialEvaluation {
       JobClient job = env.executeAsync("streamrank evaluate " + v.label());
       RetrainWorker worker =
           v.retraining ? retrainWorker(s, v, registry, kafka.bootstrapServers(), topics) : null;
-      Thread retrainThread = null;
-      if (worker != null) {
-        retrainThread = new Thread(worker, "streamrank-retrain");
-        retrainThread.setDaemon(true);
-        retrainThread.start();
-      }
+      Thread retrainThread = worker == null ? null : Demo.daemon(worker, "streamrank-retrain");
       try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
           ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics)) {
-        Thread reader = new Thread(collector, "streamrank-output-collector");
-        reader.setDaemon(true);
-        reader.start();
+        Thread reader = Demo.daemon(collector, "streamrank-output-collector");
         // The ratings topic holds the past, as in production: the job's feature state starts
         // from the same history the initial model's features were computed from.
         List<Rating> history = new ArrayList<>(split.train());
