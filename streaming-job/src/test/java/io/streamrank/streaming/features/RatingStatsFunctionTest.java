@@ -300,17 +300,26 @@ class RatingStatsFunctionTest {
     float[][] training = DEF.pointInTime(ratings, ratings);
     List<float[]> served = new ArrayList<>();
     try (Stages s = new Stages()) {
-      for (int i = 0; i < ratings.size(); i++) {
-        Rating r = ratings.get(i);
-        served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
-        s.rating(r);
-        if (i % 100 == 99) {
-          s.watermark(r.timestamp() - 1); // events are in time order: none later than this
-        }
-      }
+      serveThenLabel(s, ratings, 0, ratings.size(), served);
     }
     for (int i = 0; i < ratings.size(); i++) {
       assertThat(served.get(i)).as("row %d", i).containsExactly(training[i], SUM_ORDER);
+    }
+  }
+
+  /**
+   * Rows {@code from} to {@code to} in time order, each scored and then labelled, with a watermark
+   * every 100 rows (events are in time order: none later than the row before).
+   */
+  private static void serveThenLabel(
+      Stages s, List<Rating> ratings, int from, int to, List<float[]> served) throws Exception {
+    for (int i = from; i < to; i++) {
+      Rating r = ratings.get(i);
+      served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
+      s.rating(r);
+      if (i % 100 == 99) {
+        s.watermark(r.timestamp() - 1);
+      }
     }
   }
 
@@ -420,27 +429,13 @@ class RatingStatsFunctionTest {
     OperatorSubtaskState userState;
     OperatorSubtaskState movieState;
     try (Stages s = new Stages()) {
-      for (int i = 0; i < half; i++) {
-        Rating r = ratings.get(i);
-        served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
-        s.rating(r);
-        if (i % 100 == 99) {
-          s.watermark(r.timestamp() - 1);
-        }
-      }
+      serveThenLabel(s, ratings, 0, half, served);
       userState = s.user.snapshot(1, 1);
       movieState = s.movie.snapshot(1, 1);
     }
     try (Stages s = new Stages(userState, movieState)) {
       assertThat(s.user.numEventTimeTimers()).isPositive();
-      for (int i = half; i < ratings.size(); i++) {
-        Rating r = ratings.get(i);
-        served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
-        s.rating(r);
-        if (i % 100 == 99) {
-          s.watermark(r.timestamp() - 1);
-        }
-      }
+      serveThenLabel(s, ratings, half, ratings.size(), served);
     }
     for (int i = 0; i < ratings.size(); i++) {
       assertThat(served.get(i)).as("row %d", i).containsExactly(training[i], SUM_ORDER);
