@@ -318,13 +318,22 @@ public final class StreamrankCli implements Callable<Integer> {
         description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
+    @Option(
+        names = "--warm-up-seconds",
+        defaultValue = "30",
+        description =
+            "Untimed events at --rate before the measured stream, so the JIT has compiled the"
+                + " pipeline first (default: ${DEFAULT-VALUE}; 0 for none).")
+    int warmUpSeconds;
+
     @Override
     public Integer call() throws Exception {
       require(rate > 0, "--rate must be > 0");
       require(seconds > 2 * window, "--seconds must be more than twice --window");
       require(parallelism > 0, "--parallelism must be > 0");
+      require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
       new SwapBenchmark(System.out)
-          .run(new SwapBenchmark.Settings(rate, seconds, window, parallelism));
+          .run(new SwapBenchmark.Settings(rate, seconds, window, parallelism, warmUpSeconds));
       return 0;
     }
   }

@@ -39,8 +39,12 @@ public final class SwapBenchmark {
    * @param seconds length of the stream
    * @param windowSeconds width of the window around the swap
    * @param parallelism Flink parallelism (and partitions)
+   * @param warmUpSeconds untimed events at {@code rate} before the measured stream, so the JIT has
+   *     compiled the pipeline's code paths before the clock starts (without it C2 still takes most
+   *     of a core 50 s into a run, and its pauses are the longest steady-state gaps)
    */
-  public record Settings(double rate, int seconds, int windowSeconds, int parallelism) {}
+  public record Settings(
+      double rate, int seconds, int windowSeconds, int parallelism, int warmUpSeconds) {}
 
   /**
    * The figures.
@@ -106,9 +110,11 @@ public final class SwapBenchmark {
     }
     Topics topics = Topics.defaults();
     out.printf(
-        "swap benchmark: %,d events at %,.0f ev/s, parallelism %d, swap announced at %d s, window ±%d s, %d cores%n",
+        "swap benchmark: %,d events at %,.0f ev/s after %d s of untimed warm-up at that rate,"
+            + " parallelism %d, swap announced at %d s, window ±%d s, %d cores%n",
         events,
         s.rate(),
+        s.warmUpSeconds(),
         s.parallelism(),
         s.seconds() / 2,
         s.windowSeconds() / 2,
@@ -124,19 +130,24 @@ public final class SwapBenchmark {
       JobClient job = env.executeAsync("swap benchmark");
       try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
           ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics);
-          ModelAnnouncer announcer = new ModelAnnouncer(kafka.bootstrapServers(), topics)) {
+          ModelAnnouncer announcer = new ModelAnnouncer(kafka.bootstrapServers(), topics);
+          GcPauses gc = new GcPauses()) {
         Thread reader = new Thread(collector, "bench-collector");
         reader.setDaemon(true);
         reader.start();
-        // Warm-up: the job must be scoring before the clock starts.
-        replay.replay(stream.subList(0, 1000), 0, "warm-");
+        // Warm-up: the job must be scoring, and its code compiled, before the clock starts.
+        replay.replay(stream.subList(0, 1000), 0, "start-");
         waitFor(() -> collector.predictions() >= 1000, Duration.ofSeconds(120));
+        int warmUp = (int) Math.min(events, s.rate() * s.warmUpSeconds());
+        replay.replay(stream.subList(0, warmUp), s.rate(), "warm-");
+        long untimed = 1000L + warmUp;
+        waitFor(() -> collector.predictions() >= untimed, Duration.ofSeconds(120));
         int half = events / 2;
         replay.replay(stream.subList(0, half), s.rate(), "a-");
         announcer.announce(ModelAnnouncer.announcement(v2, manifest, false));
         replay.replay(stream.subList(half, events), s.rate(), "b-");
         replay.flush();
-        waitFor(() -> collector.predictions() >= 1000L + events, Duration.ofSeconds(120));
+        waitFor(() -> collector.predictions() >= untimed + events, Duration.ofSeconds(120));
         job.cancel().get();
         collector.close();
         reader.join(10_000);
@@ -146,7 +157,8 @@ public final class SwapBenchmark {
                 .mapToLong(MonitorReport::getWindowStart)
                 .min()
                 .orElseThrow(() -> new IllegalStateException("no swap was reported"));
-        Result r = analyse(collector.latencyTrace(), swapAt, s.windowSeconds() * 1000L / 2, 1000);
+        Result r =
+            analyse(collector.latencyTrace(), swapAt, s.windowSeconds() * 1000L / 2, (int) untimed);
         out.printf(
             "steady p99 %d ms | swap-window p99 %d ms | ratio %.2f (goal <= 1.5)%n"
                 + "longest gap between predictions: steady %d ms, around the swap %d ms = %.2f x steady p99"
@@ -162,9 +174,22 @@ public final class SwapBenchmark {
             r.inWindow(),
             java.time.Instant.ofEpochMilli(r.steadyMaxGapEnd()),
             java.time.Instant.ofEpochMilli(r.swapMaxGapEnd()));
+        printPauseWithin(gc, "steady", r.steadyMaxGapEnd(), r.steadyMaxGap());
+        printPauseWithin(gc, "swap", r.swapMaxGapEnd(), r.swapMaxGap());
         return r;
       }
     }
+  }
+
+  /** Says which GC pause, if any, fell inside a gap: the JVM stops every thread, scoring too. */
+  private void printPauseWithin(GcPauses gc, String which, long gapEnd, long gap) {
+    GcPauses.Pause p = gc.longestEndingBetween(gapEnd - gap, gapEnd);
+    out.println(
+        p == null
+            ? "no GC pause ended inside the longest " + which + " gap"
+            : String.format(
+                "the longest %s gap (%d ms) holds a %d ms GC pause (%s) that ended %d ms before it",
+                which, gap, p.durationMs(), p.collector(), gapEnd - p.endEpochMs()));
   }
 
   /** Splits the trace at the swap window and computes both sides' figures. */
