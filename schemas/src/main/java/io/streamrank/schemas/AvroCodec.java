@@ -25,6 +25,13 @@ import org.apache.avro.specific.SpecificRecordBase;
 public final class AvroCodec<T extends SpecificRecordBase> implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * The generated classes' own encode and decode methods ({@code customEncode}/{@code
+   * customDecode}) in place of reflection over {@code get(int)}/{@code put(int, Object)}, which
+   * boxes every long field of every record (the biggest allocation site on the scoring thread).
+   */
+  private static final SpecificData CUSTOM_CODERS = customCoders();
+
   /** Largest payload decoded; anything bigger is a dead letter, not an allocation. */
   public static final int MAX_RECORD_BYTES = 1 << 20;
 
@@ -127,9 +134,15 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
     return s.append(bytes.length > 10 ? "..." : "").toString().strip();
   }
 
+  private static SpecificData customCoders() {
+    SpecificData data = new SpecificData();
+    data.setCustomCoders(true);
+    return data;
+  }
+
   private BinaryMessageEncoder<T> encoder() {
     if (encoder == null) {
-      encoder = new BinaryMessageEncoder<>(SpecificData.get(), schema());
+      encoder = new BinaryMessageEncoder<>(CUSTOM_CODERS, schema());
     }
     return encoder;
   }
@@ -149,7 +162,7 @@ public final class AvroCodec<T extends SpecificRecordBase> implements Serializab
 
   private BinaryMessageDecoder<T> decoder() {
     if (decoder == null) {
-      BinaryMessageDecoder<T> d = new BinaryMessageDecoder<>(SpecificData.get(), schema());
+      BinaryMessageDecoder<T> d = new BinaryMessageDecoder<>(CUSTOM_CODERS, schema());
       for (String s : extraWriterSchemas) {
         d.addSchema(new Schema.Parser().parse(s));
       }
