@@ -122,8 +122,9 @@ public final class ThroughputBenchmark {
       List.of("scoring", "identity", "per_event", "naive", "scoring_with_ratings", "features");
 
   /**
-   * One variant's ramp: per offered rate, achieved rate, latency percentiles, and the CPU time this
-   * process (broker, Flink, producer and consumer together) spent per prediction during the step.
+   * One variant's ramp: per offered rate, achieved rate, latency percentiles, the CPU time this
+   * process (broker, Flink, producer and consumer together) spent per prediction during the step,
+   * and where the latency went.
    */
   public record Step(
       int offered,
@@ -132,7 +133,23 @@ public final class ThroughputBenchmark {
       long p50,
       long p99,
       long received,
-      double cpuMicrosPerEvent) {}
+      double cpuMicrosPerEvent,
+      Stages stages) {}
+
+  /**
+   * Where an event's milliseconds went, p50 and p99 of each stage, from the prediction's own
+   * timestamps (wall clock of this one JVM): {@code in} is creation to the job's source (producer
+   * linger, broker, source fetch), {@code job} is the source to the score (queueing, the
+   * micro-batch, the model), {@code out} is the score to the probe (sink linger, broker, consumer).
+   */
+  public record Stages(long inP50, long inP99, long jobP50, long jobP99, long outP50, long outP99) {
+    @Override
+    public String toString() {
+      return String.format(
+          "in %d/%d, job %d/%d, out %d/%d ms (p50/p99)",
+          inP50, inP99, jobP50, jobP99, outP50, outP99);
+    }
+  }
 
   private final PrintStream out;
 
@@ -312,18 +329,20 @@ public final class ThroughputBenchmark {
                 probe.latencyQuantile(0.5),
                 probe.latencyQuantile(0.99),
                 probe.received(),
-                cpuMicros);
+                cpuMicros,
+                probe.stages());
         steps.add(step);
         out.printf(
             "%-12s offered %,7d ev/s: achieved %,9.0f ev/s, p50 %4d ms, p99 %5d ms, %5.0f µs CPU"
-                + " per event, %s%n",
+                + " per event, %s; %s%n",
             name,
             rate,
             step.achieved(),
             step.p50(),
             step.p99(),
             step.cpuMicrosPerEvent(),
-            step.sustained() ? "sustained" : "NOT sustained");
+            step.sustained() ? "sustained" : "NOT sustained",
+            step.stages());
         if (!step.sustained()) {
           probe.awaitAll(Duration.ofSeconds(30)); // let the backlog clear before leaving
           break;
@@ -468,6 +487,7 @@ public final class ThroughputBenchmark {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Long> created = new java.util.concurrent.ConcurrentHashMap<>();
     private long[] latencies = new long[1 << 16];
+    private long[][] stageMillis = new long[3][1 << 16];
     private int received;
     private int samples;
     private int expected;
@@ -554,6 +574,7 @@ public final class ThroughputBenchmark {
         while (running) {
           for (var r : consumer.poll(Duration.ofMillis(20))) {
             long now = System.nanoTime();
+            long wallNow = System.currentTimeMillis();
             var d = topics.predictions().codec().decode(r.value());
             if (!d.isOk()) {
               continue;
@@ -566,7 +587,13 @@ public final class ThroughputBenchmark {
               if (t0 != null) {
                 if (samples == latencies.length) {
                   latencies = Arrays.copyOf(latencies, latencies.length * 2);
+                  for (int k = 0; k < 3; k++) {
+                    stageMillis[k] = Arrays.copyOf(stageMillis[k], latencies.length);
+                  }
                 }
+                stageMillis[0][samples] = p.getIngestTime() - p.getEventTimestamp();
+                stageMillis[1][samples] = p.getScoredTime() - p.getIngestTime();
+                stageMillis[2][samples] = wallNow - p.getScoredTime();
                 latencies[samples++] = (now - t0) / 1_000_000;
               }
             }
@@ -607,10 +634,24 @@ public final class ThroughputBenchmark {
     }
 
     synchronized long latencyQuantile(double q) {
+      return quantile(latencies, q);
+    }
+
+    synchronized Stages stages() {
+      return new Stages(
+          quantile(stageMillis[0], 0.5),
+          quantile(stageMillis[0], 0.99),
+          quantile(stageMillis[1], 0.5),
+          quantile(stageMillis[1], 0.99),
+          quantile(stageMillis[2], 0.5),
+          quantile(stageMillis[2], 0.99));
+    }
+
+    private long quantile(long[] values, double q) {
       if (samples == 0) {
         return 0;
       }
-      long[] sorted = Arrays.copyOf(latencies, samples);
+      long[] sorted = Arrays.copyOf(values, samples);
       Arrays.sort(sorted);
       return sorted[
           (int) Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))];
