@@ -7,6 +7,7 @@ import io.streamrank.datasets.SyntheticGenerator;
 import io.streamrank.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -416,10 +417,23 @@ public final class StreamrankCli implements Callable<Integer> {
         names = "--throwaway-pass-seconds",
         defaultValue = "30",
         description =
-            "Untimed load offered to a throwaway pass of the first variant's whole pipeline before"
-                + " any variant is measured, so the JIT has compiled the broker's, the clients' and"
-                + " Flink's code paths (default: ${DEFAULT-VALUE}; 0 for none).")
+            "Untimed load offered to a throwaway pass of a variant's whole pipeline before it is"
+                + " measured (each variant's, in its own JVM; else the first variant's), so the JIT"
+                + " has compiled the broker's, the clients' and Flink's code paths (default:"
+                + " ${DEFAULT-VALUE}; 0 for none).")
     int passWarmUpSeconds;
+
+    @Option(
+        names = "--jvm-per-variant",
+        negatable = true,
+        defaultValue = "true",
+        fallbackValue = "true",
+        description =
+            "Run each variant in a fresh JVM with this one's flags, so none inherits another's"
+                + " compiled code, heap or page cache and none pays the JIT's first minutes for the"
+                + " others (default: ${DEFAULT-VALUE}; --no-jvm-per-variant runs them all in this"
+                + " JVM, one after the other).")
+    boolean jvmPerVariant;
 
     @Override
     public Integer call() throws Exception {
@@ -434,7 +448,7 @@ public final class StreamrankCli implements Callable<Integer> {
       require(passWarmUpSeconds >= 0, "--throwaway-pass-seconds must be >= 0");
       require(bufferTimeoutMs >= 0, "--buffer-timeout-ms must be >= 0");
       var report =
-          new ThroughputBenchmark(System.out)
+          new ThroughputBenchmark(System.out, jvmPerVariant ? this::childCommand : null)
               .run(
                   new ThroughputBenchmark.Settings(
                       rates,
@@ -452,6 +466,34 @@ public final class StreamrankCli implements Callable<Integer> {
         System.out.println("report written to " + outFile);
       }
       return 0;
+    }
+
+    /** This command for one variant, in a new JVM with this JVM's flags and class path. */
+    private List<String> childCommand(String variant) {
+      List<String> c = new ArrayList<>();
+      c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      c.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+      c.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              StreamrankCli.class.getName(),
+              "bench",
+              "--no-jvm-per-variant",
+              "--variants=" + variant,
+              "--rates="
+                  + Arrays.stream(rates)
+                      .mapToObj(Integer::toString)
+                      .collect(java.util.stream.Collectors.joining(",")),
+              "--step-seconds=" + stepSeconds,
+              "--parallelism=" + parallelism,
+              "--batch-size=" + batchSize,
+              "--flush-ms=" + flushMs,
+              "--drain-ms=" + drainMs,
+              "--warm-up-seconds=" + warmUpSeconds,
+              "--throwaway-pass-seconds=" + passWarmUpSeconds,
+              "--buffer-timeout-ms=" + bufferTimeoutMs));
+      return c;
     }
   }
 

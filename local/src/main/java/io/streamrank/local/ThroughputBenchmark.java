@@ -152,9 +152,44 @@ public final class ThroughputBenchmark {
   }
 
   private final PrintStream out;
+  private final java.util.function.Function<String, List<String>> forkCommand;
 
+  /** Runs every variant in this JVM, one after the other. */
   public ThroughputBenchmark(PrintStream out) {
+    this(out, null);
+  }
+
+  /**
+   * Runs each variant in a JVM of its own, started with {@code forkCommand.apply(variant)} (the
+   * command line of a one-variant bench that writes its report to the file named after {@code
+   * --out}), so no variant inherits another's compiled code, heap or page cache, and none pays the
+   * JIT's first minutes for the others. The parent measures raw ONNX Runtime and the ratios.
+   */
+  public ThroughputBenchmark(
+      PrintStream out, java.util.function.Function<String, List<String>> forkCommand) {
     this.out = out;
+    this.forkCommand = forkCommand;
+  }
+
+  /** One variant's steps, measured by a child JVM that writes its report as JSON. */
+  private List<Step> forked(String variant) throws Exception {
+    Path report = Files.createTempFile("streamrank-bench-" + variant, ".json");
+    try {
+      List<String> command = new ArrayList<>(forkCommand.apply(variant));
+      command.add("--out=" + report);
+      out.printf("%s: in a JVM of its own%n", variant);
+      Process child = new ProcessBuilder(command).inheritIO().start();
+      int rc = child.waitFor();
+      if (rc != 0) {
+        throw new IllegalStateException(
+            "the bench of variant " + variant + " failed (exit " + rc + "): " + command);
+      }
+      ObjectMapper json = new ObjectMapper();
+      var steps = json.readTree(report.toFile()).path("variants").path(variant);
+      return json.readerForListOf(Step.class).readValue(steps);
+    } finally {
+      Files.deleteIfExists(report);
+    }
   }
 
   /** Runs every variant and returns the report as a JSON-ready map. */
@@ -185,12 +220,19 @@ public final class ThroughputBenchmark {
     report.put("raw_onnx_rows_per_second", raw);
 
     Map<String, List<Step>> variants = new LinkedHashMap<>();
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      if (s.passWarmUpSeconds() > 0 && !s.variants().isEmpty()) {
-        throwawayPass(kafka, s.variants().get(0), fixture, s);
+    if (forkCommand == null || s.variants().size() < 2) {
+      try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        if (s.passWarmUpSeconds() > 0 && !s.variants().isEmpty()) {
+          throwawayPass(kafka, s.variants().get(0), fixture, s);
+        }
+        for (String v : s.variants()) {
+          variants.put(v, ramp(kafka, v, fixture, s));
+        }
       }
+    } else {
+      conditions.put("jvm_per_variant", true);
       for (String v : s.variants()) {
-        variants.put(v, ramp(kafka, v, fixture, s));
+        variants.put(v, forked(v));
       }
     }
     Map<String, Object> best = new LinkedHashMap<>();

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Smoke test of {@code ./streamrank bench}: checks the harness end to end, not speed. */
 class ThroughputBenchmarkTest {
@@ -48,7 +52,82 @@ class ThroughputBenchmarkTest {
               assertThat(steps.get(0).received()).isEqualTo(500);
               assertThat(steps.get(0).p99()).isGreaterThanOrEqualTo(steps.get(0).p50());
               assertThat(steps.get(0).cpuMicrosPerEvent()).isPositive();
+              assertThat(steps.get(0).stages().jobP99())
+                  .isGreaterThanOrEqualTo(steps.get(0).stages().jobP50());
             });
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void eachVariantInItsOwnJvmComesBackInOrderAndFeedsTheRatios(@TempDir Path dir) throws Exception {
+    // A stand-in for the child JVM: a shell that writes a one-variant report where --out says.
+    Map<String, Double> achieved = Map.of("identity", 900.0, "scoring", 450.0);
+    Function<String, List<String>> child =
+        variant -> {
+          String step =
+              "{\"offered\": 1000, \"achieved\": %s, \"sustained\": %s, \"p50\": 3, \"p99\": 9,"
+                  + " \"received\": 1000, \"cpuMicrosPerEvent\": 50.0, \"stages\": {\"inP50\": 1,"
+                  + " \"inP99\": 2, \"jobP50\": 1, \"jobP99\": 3, \"outP50\": 1, \"outP99\": 4}}";
+          String json =
+              String.format(
+                  "{\"variants\": {\"%s\": [" + step + "]}}",
+                  variant,
+                  achieved.get(variant),
+                  variant.equals("identity"));
+          try {
+            Path canned = Files.writeString(dir.resolve(variant + ".json"), json);
+            return List.of("sh", "-c", "cp '" + canned + "' \"${0#--out=}\"");
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        };
+    Map<String, Object> report =
+        new ThroughputBenchmark(new PrintStream(PrintStream.nullOutputStream()), child)
+            .run(
+                new ThroughputBenchmark.Settings(
+                    new int[] {1000},
+                    1,
+                    1,
+                    64,
+                    5,
+                    Duration.ofSeconds(1),
+                    0,
+                    10,
+                    List.of("identity", "scoring"),
+                    0));
+    var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
+    assertThat(variants.keySet()).containsExactly("identity", "scoring");
+    assertThat(variants.get("scoring").get(0).achieved()).isEqualTo(450.0);
+    assertThat(variants.get("scoring").get(0).stages().outP99()).isEqualTo(4);
+    // identity sustained 1000 ev/s and scoring none: the ratio comes from the children's steps.
+    assertThat((Map<String, Object>) report.get("ratios"))
+        .containsEntry("scoring_over_identity_rate", 0.0);
+    assertThat((Map<String, Object>) report.get("sustainable_rate"))
+        .containsEntry("identity", 1000.0);
+    assertThat((Map<String, Object>) report.get("conditions"))
+        .containsEntry("jvm_per_variant", true);
+  }
+
+  @Test
+  void aFailedChildJvmNamesItsVariant() {
+    var bench =
+        new ThroughputBenchmark(
+            new PrintStream(PrintStream.nullOutputStream()), v -> List.of("sh", "-c", "exit 3"));
+    assertThatThrownBy(
+            () ->
+                bench.run(
+                    new ThroughputBenchmark.Settings(
+                        new int[] {1000},
+                        1,
+                        1,
+                        64,
+                        5,
+                        Duration.ofSeconds(1),
+                        0,
+                        10,
+                        List.of("identity", "scoring"),
+                        0)))
+        .hasMessageContaining("variant identity failed (exit 3)");
   }
 
   @Test
