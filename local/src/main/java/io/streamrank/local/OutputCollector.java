@@ -44,8 +44,23 @@ public final class OutputCollector implements Runnable, AutoCloseable {
   private long unknownUsers;
   private long undecodable;
   private volatile boolean running = true;
+  private final boolean perEvent;
 
+  /** A collector that keeps every event's prediction count and score. */
   public OutputCollector(String bootstrapServers, Topics topics) {
+    this(bootstrapServers, topics, true);
+  }
+
+  /**
+   * A collector that keeps no per-event record (no counts by event id, no scores): a benchmark's
+   * own maps would live through young collections of the JVM it measures and lengthen every pause.
+   */
+  public static OutputCollector withoutPerEventRecords(String bootstrapServers, Topics topics) {
+    return new OutputCollector(bootstrapServers, topics, false);
+  }
+
+  private OutputCollector(String bootstrapServers, Topics topics, boolean perEvent) {
+    this.perEvent = perEvent;
     this.topics = topics;
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -90,8 +105,10 @@ public final class OutputCollector implements Runnable, AutoCloseable {
       if (!p.getUserKnown()) {
         unknownUsers++;
       }
-      count(p.getEventId());
-      scores.put(p.getEventId(), p.getScore());
+      if (perEvent) {
+        count(p.getEventId());
+        scores.put(p.getEventId(), p.getScore());
+      }
       versions.add(p.getModelVersion());
       servingAndShadow.merge(
           p.getModelVersion() + " / " + (p.getShadowVersion() == null ? "-" : p.getShadowVersion()),
@@ -132,6 +149,12 @@ public final class OutputCollector implements Runnable, AutoCloseable {
     }
   }
 
+  private void requirePerEvent() {
+    if (!perEvent) {
+      throw new IllegalStateException("this collector keeps no per-event record");
+    }
+  }
+
   private void count(String eventId) {
     if (seen.merge(eventId, 1, Integer::sum) > 1) {
       duplicates++;
@@ -158,6 +181,7 @@ public final class OutputCollector implements Runnable, AutoCloseable {
 
   /** Event ids that came out more than once. */
   public synchronized long duplicates() {
+    requirePerEvent();
     return duplicates;
   }
 
@@ -234,11 +258,13 @@ public final class OutputCollector implements Runnable, AutoCloseable {
 
   /** How many times each event id came out as a prediction. */
   public synchronized Map<String, Integer> predictionCounts() {
+    requirePerEvent();
     return Map.copyOf(seen);
   }
 
   /** The score each event got. */
   public synchronized Map<String, Float> scores() {
+    requirePerEvent();
     return Map.copyOf(scores);
   }
 

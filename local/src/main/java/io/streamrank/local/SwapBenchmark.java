@@ -128,7 +128,8 @@ public final class SwapBenchmark {
       KafkaScoringJob.configure(env, conf);
       KafkaScoringJob.create(conf, v1.provider()).build(env);
       JobClient job = env.executeAsync("swap benchmark");
-      try (OutputCollector collector = new OutputCollector(kafka.bootstrapServers(), topics);
+      try (OutputCollector collector =
+              OutputCollector.withoutPerEventRecords(kafka.bootstrapServers(), topics);
           ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics);
           ModelAnnouncer announcer = new ModelAnnouncer(kafka.bootstrapServers(), topics);
           GcPauses gc = new GcPauses()) {
