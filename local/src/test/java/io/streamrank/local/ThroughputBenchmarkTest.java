@@ -15,6 +15,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Smoke test of {@code ./streamrank bench}: checks the harness end to end, not speed. */
 class ThroughputBenchmarkTest {
+  private static final ThroughputBenchmark.Settings IDENTITY_THEN_SCORING =
+      new ThroughputBenchmark.Settings(
+          new int[] {1000},
+          1,
+          1,
+          64,
+          5,
+          Duration.ofSeconds(1),
+          0,
+          10,
+          List.of("identity", "scoring"),
+          0);
+
   @Test
   @SuppressWarnings("unchecked")
   void everyVariantRunsAndTheReportCarriesConditionsRatesAndRatios() throws Exception {
@@ -83,18 +96,7 @@ class ThroughputBenchmarkTest {
         };
     Map<String, Object> report =
         new ThroughputBenchmark(new PrintStream(PrintStream.nullOutputStream()), child)
-            .run(
-                new ThroughputBenchmark.Settings(
-                    new int[] {1000},
-                    1,
-                    1,
-                    64,
-                    5,
-                    Duration.ofSeconds(1),
-                    0,
-                    10,
-                    List.of("identity", "scoring"),
-                    0));
+            .run(IDENTITY_THEN_SCORING);
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
     assertThat(variants.keySet()).containsExactly("identity", "scoring");
     assertThat(variants.get("scoring").get(0).achieved()).isEqualTo(450.0);
@@ -113,20 +115,7 @@ class ThroughputBenchmarkTest {
     var bench =
         new ThroughputBenchmark(
             new PrintStream(PrintStream.nullOutputStream()), v -> List.of("sh", "-c", "exit 3"));
-    assertThatThrownBy(
-            () ->
-                bench.run(
-                    new ThroughputBenchmark.Settings(
-                        new int[] {1000},
-                        1,
-                        1,
-                        64,
-                        5,
-                        Duration.ofSeconds(1),
-                        0,
-                        10,
-                        List.of("identity", "scoring"),
-                        0)))
+    assertThatThrownBy(() -> bench.run(IDENTITY_THEN_SCORING))
         .hasMessageContaining("variant identity failed (exit 3)");
   }
 
