@@ -40,6 +40,21 @@ public final class FoldInOffline {
       }
     }
     float[] y = Metrics.labels(split.test());
+    if (only.contains("api") && d2Test != null) {
+      for (float ridge : new float[] {5f, 20f}) {
+        io.streamrank.model.features.FoldInTable table =
+            io.streamrank.model.features.FoldInTable.fit(split.train(), K, 5f, 15, ridge, 42L);
+        double[] c = sf.foldInCorrections(all, split.test(), table);
+        float[] p = new float[y.length];
+        for (int i = 0; i < y.length; i++) {
+          p[i] = d2Test[i] + (float) c[i];
+        }
+        System.out.printf(
+            "api: def2 model + foldInCorrection (table on train, ridge %.0f): %.4f%n",
+            ridge, Metrics.rmse(p, y, y.length));
+      }
+      return;
+    }
     for (String spec : args[1].split(";")) {
       // tableEnd,lambda,halflife,baseline(0/1),mask(0/1)
       String[] a = spec.split(",");
