@@ -83,6 +83,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   private transient long[] users;
   private transient long[] movies;
   private transient float[] features;
+  private transient float[] corrections;
   private transient float[] scores;
   private transient int size;
   private transient boolean flushTimerSet;
@@ -137,6 +138,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     users = new long[batchSize];
     movies = new long[batchSize];
     features = new float[batchSize * StreamingFeatures.COUNT];
+    corrections = new float[batchSize];
     scores = new float[batchSize];
     queued = new ArrayDeque<>();
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -183,6 +185,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     Event e = request.event;
     float[] f = request.features;
     System.arraycopy(f, 0, features, size * f.length, f.length);
+    corrections[size] = request.correction;
     pending[size] = e;
     ingestTimes[size] = getProcessingTimeService().getCurrentProcessingTime();
     users[size] = e.getUserId();
@@ -516,12 +519,12 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
           new StreamRecord<>(
               Prediction.newBuilder()
                   .setShadowVersion(shadowVersion)
-                  .setShadowScore(shadowScores == null ? null : shadowScores[i])
+                  .setShadowScore(shadowScores == null ? null : shadowScores[i] + corrections[i])
                   .setEventId(e.getEventId())
                   .setUserId(e.getUserId())
                   .setMovieId(e.getMovieId())
                   .setEventTimestamp(e.getTimestamp())
-                  .setScore(scores[i])
+                  .setScore(scores[i] + corrections[i])
                   .setModelVersion(version)
                   .setIngestTime(ingestTimes[i])
                   .setScoredTime(scoredAt)
