@@ -91,6 +91,17 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Seconds to wait for predictions after the replay (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
+  @Option(
+      names = "--fold-in",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Feature variants also add the fold-in correction: each user's residuals fitted online"
+              + " against a fixed table of movie vectors (ALS on the initial training window)"
+              + " (default: ${DEFAULT-VALUE}; --no-fold-in for the streaming features alone).")
+  boolean foldIn;
+
   @Override
   public Integer call() throws Exception {
     StreamrankCli.require(rate >= 0, "--rate must be >= 0");
@@ -121,7 +132,8 @@ final class EvaluateCommand implements Callable<Integer> {
                     rmseIncrease,
                     Duration.ofSeconds(Math.round(retrainEveryDays * 86_400)),
                     cfg,
-                    Duration.ofSeconds(drainSeconds)));
+                    Duration.ofSeconds(drainSeconds),
+                    foldIn));
     if (out != null) {
       ThroughputBenchmark.write(report, out);
       System.out.println("results written to " + out);

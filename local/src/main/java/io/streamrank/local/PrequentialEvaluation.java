@@ -11,6 +11,7 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.onnx.Device;
 import io.streamrank.model.registry.Bundles;
@@ -82,6 +83,9 @@ public final class PrequentialEvaluation {
    *     its end), {@link Duration#ZERO} for drift- and error-triggered requests only
    * @param config the initial model's configuration (features are added for the feature variants)
    * @param drainTimeout how long to wait for outputs after the replay
+   * @param foldIn whether the feature variants also add the fold-in correction to every score,
+   *     against a table of movie vectors fitted with the initial model ({@link #FOLD_IN_DIM}-d,
+   *     fixed across retrains)
    */
   public record Settings(
       Path data,
@@ -93,7 +97,17 @@ public final class PrequentialEvaluation {
       double rmseIncrease,
       Duration retrainEvery,
       ModelConfig config,
-      Duration drainTimeout) {}
+      Duration drainTimeout,
+      boolean foldIn) {}
+
+  /** The fold-in table's dimension. */
+  static final int FOLD_IN_DIM = 10;
+
+  /** The ridge of the alternating least squares that fits the fold-in table. */
+  static final float FOLD_IN_ALS_LAMBDA = 5f;
+
+  /** The ridge on each user's fold-in vector. */
+  static final float FOLD_IN_RIDGE = 5f;
 
   /**
    * What one variant measured.
@@ -185,6 +199,7 @@ public final class PrequentialEvaluation {
     report.put("retrain_budget", s.retrainBudget());
     report.put("trigger_rmse_increase", s.rmseIncrease());
     report.put("trigger_schedule_days", s.retrainEvery().toSeconds() / 86_400.0);
+    report.put("fold_in", s.foldIn());
     report.put("results", results.stream().map(Result::toMap).toList());
     out.println();
     out.printf("%-20s %-28s %s%n", "variant", "prequential RMSE (last 40%)", "retrains / promoted");
@@ -216,6 +231,9 @@ public final class PrequentialEvaluation {
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
       conf.set(ScoringOptions.FEATURES_ENABLED, v.features);
+      if (v.features && s.foldIn()) {
+        conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, foldInTable(split, registry));
+      }
       Duration window = monitorSettings(conf, live, s.rmseIncrease(), s.retrainEvery());
       // Partitions are read side by side, so event time interleaves across them by up to this.
       conf.set(ScoringOptions.FEATURES_MAX_OUT_OF_ORDERNESS, window.dividedBy(7));
@@ -318,6 +336,21 @@ public final class PrequentialEvaluation {
         Thread.sleep(200);
       }
     }
+  }
+
+  /**
+   * Fits the fold-in table on the initial model's training window, writes it beside the registry's
+   * versions and returns its URI.
+   */
+  private String foldInTable(Split split, Path registry) throws java.io.IOException {
+    FoldInTable table =
+        FoldInTable.fit(split.train(), FOLD_IN_DIM, FOLD_IN_ALS_LAMBDA, 15, FOLD_IN_RIDGE, 42L);
+    Path file = registry.resolve("fold-in-table.bin");
+    java.nio.file.Files.write(file, table.toBytes());
+    out.printf(
+        "fold-in table: %,d movies x %d, ridge %.0f, sha256 %s%n",
+        table.size(), table.dim(), table.ridge(), table.sha256());
+    return file.toUri().toString();
   }
 
   /** The published initial version and its validation RMSE. */

@@ -32,7 +32,8 @@ class PrequentialEvaluationTest {
                     0.05,
                     Duration.ZERO,
                     ModelConfig.builder().embeddingDim(4).hiddenLayers(8).epochs(2).build(),
-                    Duration.ofSeconds(120)));
+                    Duration.ofSeconds(120),
+                    true));
     var results = (List<Map<String, Object>>) report.get("results");
     assertThat(results).extracting(r -> r.get("variant")).containsExactly("static", "features");
     assertThat(results)
