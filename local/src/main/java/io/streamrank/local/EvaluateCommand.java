@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
           + " and each event scored before its rating is seen.",
       "Prints the prequential RMSE of four variants: static, retraining (drift-triggered, or"
           + " scheduled with --retrain-every; the demo's retrain loop), features (streaming features from the job's keyed state),"
-          + " features+retraining."
+          + " features+retraining; on request also features+fold-in and"
+          + " features+fold-in+retraining (the fold-in correction added to every score)."
     })
 final class EvaluateCommand implements Callable<Integer> {
   @CommandLine.Mixin StreamrankCli.DataOptions data = new StreamrankCli.DataOptions();
@@ -91,17 +92,6 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Seconds to wait for predictions after the replay (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
-  @Option(
-      names = "--fold-in",
-      negatable = true,
-      defaultValue = "true",
-      fallbackValue = "true",
-      description =
-          "Feature variants also add the fold-in correction: each user's residuals fitted online"
-              + " against a fixed table of movie vectors (ALS on the initial training window)"
-              + " (default: ${DEFAULT-VALUE}; --no-fold-in for the streaming features alone).")
-  boolean foldIn;
-
   @Override
   public Integer call() throws Exception {
     StreamrankCli.require(rate >= 0, "--rate must be >= 0");
@@ -132,8 +122,7 @@ final class EvaluateCommand implements Callable<Integer> {
                     rmseIncrease,
                     Duration.ofSeconds(Math.round(retrainEveryDays * 86_400)),
                     cfg,
-                    Duration.ofSeconds(drainSeconds),
-                    foldIn));
+                    Duration.ofSeconds(drainSeconds)));
     if (out != null) {
       ThroughputBenchmark.write(report, out);
       System.out.println("results written to " + out);
@@ -150,6 +139,9 @@ final class EvaluateCommand implements Callable<Integer> {
     throw new IllegalArgumentException(
         "--variants: unknown variant '"
             + name
-            + "', expected static, retraining, features or features+retraining");
+            + "', expected one of "
+            + java.util.Arrays.stream(PrequentialEvaluation.Variant.values())
+                .map(PrequentialEvaluation.Variant::label)
+                .toList());
   }
 }

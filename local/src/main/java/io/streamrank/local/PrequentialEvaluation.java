@@ -41,30 +41,40 @@ import org.apache.kafka.clients.admin.Admin;
  * scoring job on the embedded cluster (KRaft broker, Flink MiniCluster, ONNX Runtime) and measures
  * prequential RMSE: every event of the last 40% of the time range is scored before its rating is
  * seen. The initial model is trained on the first 60% (the first half to fit, the next tenth to
- * stop early), as in the demo. Four variants run one after the other on the same replay: a static
+ * stop early), as in the demo. The variants run one after the other on the same replay: a static
  * model, retraining (the demo's retrain loop; requests from the drift and error signals, and every
  * {@link Settings#retrainEvery()} of event time when set), streaming features kept in the job's
- * keyed state, and both.
+ * keyed state, and both; and the streaming features with the fold-in correction added to every
+ * score (against a table of {@value #FOLD_IN_DIM}-d movie vectors fitted on the initial model's
+ * training window and fixed across retrains), with and without retraining.
  */
 public final class PrequentialEvaluation {
   /** One way of serving the replay. */
   public enum Variant {
-    STATIC(false, false),
-    RETRAINING(false, true),
-    FEATURES(true, false),
-    FEATURES_AND_RETRAINING(true, true);
+    STATIC(false, false, false),
+    RETRAINING(false, true, false),
+    FEATURES(true, false, false),
+    FEATURES_AND_RETRAINING(true, true, false),
+    /** Streaming features and the fold-in correction added to every score. */
+    FEATURES_AND_FOLD_IN(true, false, true),
+    FEATURES_AND_FOLD_IN_AND_RETRAINING(true, true, true);
 
     final boolean features;
     final boolean retraining;
+    final boolean foldIn;
 
-    Variant(boolean features, boolean retraining) {
+    Variant(boolean features, boolean retraining, boolean foldIn) {
       this.features = features;
       this.retraining = retraining;
+      this.foldIn = foldIn;
     }
 
-    /** Its name in reports: static, retraining, features, features+retraining. */
+    /**
+     * Its name in reports: static, retraining, features, features+retraining, features+fold-in,
+     * features+fold-in+retraining.
+     */
     public String label() {
-      return name().toLowerCase(Locale.ROOT).replace("_and_", "+");
+      return name().toLowerCase(Locale.ROOT).replace("_and_", "+").replace('_', '-');
     }
   }
 
@@ -83,9 +93,6 @@ public final class PrequentialEvaluation {
    *     its end), {@link Duration#ZERO} for drift- and error-triggered requests only
    * @param config the initial model's configuration (features are added for the feature variants)
    * @param drainTimeout how long to wait for outputs after the replay
-   * @param foldIn whether the feature variants also add the fold-in correction to every score,
-   *     against a table of movie vectors fitted with the initial model ({@link #FOLD_IN_DIM}-d,
-   *     fixed across retrains)
    */
   public record Settings(
       Path data,
@@ -97,8 +104,7 @@ public final class PrequentialEvaluation {
       double rmseIncrease,
       Duration retrainEvery,
       ModelConfig config,
-      Duration drainTimeout,
-      boolean foldIn) {}
+      Duration drainTimeout) {}
 
   /** The fold-in table's dimension. */
   static final int FOLD_IN_DIM = 10;
@@ -199,7 +205,6 @@ public final class PrequentialEvaluation {
     report.put("retrain_budget", s.retrainBudget());
     report.put("trigger_rmse_increase", s.rmseIncrease());
     report.put("trigger_schedule_days", s.retrainEvery().toSeconds() / 86_400.0);
-    report.put("fold_in", s.foldIn());
     report.put("results", results.stream().map(Result::toMap).toList());
     out.println();
     out.printf("%-20s %-28s %s%n", "variant", "prequential RMSE (last 40%)", "retrains / promoted");
@@ -231,7 +236,7 @@ public final class PrequentialEvaluation {
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
       conf.set(ScoringOptions.FEATURES_ENABLED, v.features);
-      if (v.features && s.foldIn()) {
+      if (v.foldIn) {
         conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, foldInTable(split, registry));
       }
       Duration window = monitorSettings(conf, live, s.rmseIncrease(), s.retrainEvery());

@@ -40,6 +40,29 @@ public final class FoldInOffline {
       }
     }
     float[] y = Metrics.labels(split.test());
+    if (only.contains("lag") && d2Test != null) {
+      io.streamrank.model.features.FoldInTable table =
+          io.streamrank.model.features.FoldInTable.fit(split.train(), K, 5f, 15, 5f, 42L);
+      for (long lag : new long[] {0, 3_600, 43_200, 86_400, 3 * 86_400}) {
+        List<Rating> shifted = new ArrayList<>();
+        for (Rating r : split.test()) {
+          shifted.add(new Rating(r.userId(), r.movieId(), r.timestamp() - lag, r.rating()));
+        }
+        // Features and correction from the ratings before t - lag only (the stream's ratings lag).
+        float[][] f = sf.pointInTime(all, shifted);
+        double[] c = sf.foldInCorrections(all, shifted, table);
+        RankingModel m2 = train(split, trF, vaF, base.toBuilder().numFeatures(5).build());
+        float[] base2 = Metrics.predict(m2, split.test(), f);
+        float[] p = new float[y.length];
+        for (int i = 0; i < y.length; i++) {
+          p[i] = base2[i] + (float) c[i];
+        }
+        System.out.printf(
+            "lag %d s: def2 model %.4f, + correction %.4f%n",
+            lag, Metrics.rmse(base2, y, y.length), Metrics.rmse(p, y, y.length));
+      }
+      return;
+    }
     if (only.contains("api") && d2Test != null) {
       for (float ridge : new float[] {5f, 20f}) {
         io.streamrank.model.features.FoldInTable table =
