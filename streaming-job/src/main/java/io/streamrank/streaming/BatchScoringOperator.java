@@ -28,7 +28,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Scores events in micro-batches and hot-swaps model versions announced on the second input. Each
  * request carries its streaming features (none when the job runs without them), which go to the
- * model with the ids.
+ * model with the ids, and its fold-in correction ({@link ScoringRequest#correction}, 0 without a
+ * fold-in table), which is added to the served and to the shadow score.
  *
  * <p>Batching: a batch goes to the model when it is full or when its oldest event has waited the
  * flush interval. The buffer is emptied before every checkpoint barrier and at end of input, so it
