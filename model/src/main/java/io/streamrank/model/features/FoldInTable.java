@@ -262,7 +262,7 @@ public final class FoldInTable implements Serializable {
       int dim = data.readInt();
       float ridge = data.readFloat();
       int n = data.readInt();
-      if (dim < 1 || dim > MAX_DIM || n < 0 || n > 100_000_000) {
+      if (dim < 1 || dim > MAX_DIM || n < 0 || (long) n * dim > 100_000_000L) {
         throw new IOException(
             source
                 + " has an impossible fold-in table header: dimension "
