@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
           + " and each event scored before its rating is seen.",
       "Prints the prequential RMSE of four variants: static, retraining (drift-triggered, or"
           + " scheduled with --retrain-every; the demo's retrain loop), features (streaming features from the job's keyed state),"
-          + " features+retraining."
+          + " features+retraining; on request also features+fold-in and"
+          + " features+fold-in+retraining (the fold-in correction added to every score)."
     })
 final class EvaluateCommand implements Callable<Integer> {
   @CommandLine.Mixin StreamrankCli.DataOptions data = new StreamrankCli.DataOptions();
@@ -138,6 +139,9 @@ final class EvaluateCommand implements Callable<Integer> {
     throw new IllegalArgumentException(
         "--variants: unknown variant '"
             + name
-            + "', expected static, retraining, features or features+retraining");
+            + "', expected one of "
+            + java.util.Arrays.stream(PrequentialEvaluation.Variant.values())
+                .map(PrequentialEvaluation.Variant::label)
+                .toList());
   }
 }

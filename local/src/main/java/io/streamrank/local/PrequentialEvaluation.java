@@ -11,6 +11,7 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.onnx.Device;
 import io.streamrank.model.registry.Bundles;
@@ -40,30 +41,40 @@ import org.apache.kafka.clients.admin.Admin;
  * scoring job on the embedded cluster (KRaft broker, Flink MiniCluster, ONNX Runtime) and measures
  * prequential RMSE: every event of the last 40% of the time range is scored before its rating is
  * seen. The initial model is trained on the first 60% (the first half to fit, the next tenth to
- * stop early), as in the demo. Four variants run one after the other on the same replay: a static
+ * stop early), as in the demo. The variants run one after the other on the same replay: a static
  * model, retraining (the demo's retrain loop; requests from the drift and error signals, and every
  * {@link Settings#retrainEvery()} of event time when set), streaming features kept in the job's
- * keyed state, and both.
+ * keyed state, and both; and the streaming features with the fold-in correction added to every
+ * score (against a table of {@value #FOLD_IN_DIM}-d movie vectors fitted on the initial model's
+ * training window and fixed across retrains), with and without retraining.
  */
 public final class PrequentialEvaluation {
   /** One way of serving the replay. */
   public enum Variant {
-    STATIC(false, false),
-    RETRAINING(false, true),
-    FEATURES(true, false),
-    FEATURES_AND_RETRAINING(true, true);
+    STATIC(false, false, false),
+    RETRAINING(false, true, false),
+    FEATURES(true, false, false),
+    FEATURES_AND_RETRAINING(true, true, false),
+    /** Streaming features and the fold-in correction added to every score. */
+    FEATURES_AND_FOLD_IN(true, false, true),
+    FEATURES_AND_FOLD_IN_AND_RETRAINING(true, true, true);
 
     final boolean features;
     final boolean retraining;
+    final boolean foldIn;
 
-    Variant(boolean features, boolean retraining) {
+    Variant(boolean features, boolean retraining, boolean foldIn) {
       this.features = features;
       this.retraining = retraining;
+      this.foldIn = foldIn;
     }
 
-    /** Its name in reports: static, retraining, features, features+retraining. */
+    /**
+     * Its name in reports: static, retraining, features, features+retraining, features+fold-in,
+     * features+fold-in+retraining.
+     */
     public String label() {
-      return name().toLowerCase(Locale.ROOT).replace("_and_", "+");
+      return name().toLowerCase(Locale.ROOT).replace("_and_", "+").replace('_', '-');
     }
   }
 
@@ -94,6 +105,15 @@ public final class PrequentialEvaluation {
       Duration retrainEvery,
       ModelConfig config,
       Duration drainTimeout) {}
+
+  /** The fold-in table's dimension. */
+  static final int FOLD_IN_DIM = 10;
+
+  /** The ridge of the alternating least squares that fits the fold-in table. */
+  static final float FOLD_IN_ALS_LAMBDA = 5f;
+
+  /** The ridge on each user's fold-in vector. */
+  static final float FOLD_IN_RIDGE = 5f;
 
   /**
    * What one variant measured.
@@ -216,6 +236,9 @@ public final class PrequentialEvaluation {
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(1));
       conf.set(ScoringOptions.FEATURES_ENABLED, v.features);
+      if (v.foldIn) {
+        conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, foldInTable(split, registry));
+      }
       Duration window = monitorSettings(conf, live, s.rmseIncrease(), s.retrainEvery());
       // Partitions are read side by side, so event time interleaves across them by up to this.
       conf.set(ScoringOptions.FEATURES_MAX_OUT_OF_ORDERNESS, window.dividedBy(7));
@@ -318,6 +341,21 @@ public final class PrequentialEvaluation {
         Thread.sleep(200);
       }
     }
+  }
+
+  /**
+   * Fits the fold-in table on the initial model's training window, writes it beside the registry's
+   * versions and returns its URI.
+   */
+  private String foldInTable(Split split, Path registry) throws java.io.IOException {
+    FoldInTable table =
+        FoldInTable.fit(split.train(), FOLD_IN_DIM, FOLD_IN_ALS_LAMBDA, 15, FOLD_IN_RIDGE, 42L);
+    Path file = registry.resolve("fold-in-table.bin");
+    java.nio.file.Files.write(file, table.toBytes());
+    out.printf(
+        "fold-in table: %,d movies x %d, ridge %.0f, sha256 %s%n",
+        table.size(), table.dim(), table.ridge(), table.sha256());
+    return file.toUri().toString();
   }
 
   /** The published initial version and its validation RMSE. */

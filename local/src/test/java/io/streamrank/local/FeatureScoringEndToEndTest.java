@@ -11,6 +11,7 @@ import io.streamrank.model.ModelConfig;
 import io.streamrank.model.RankingModel;
 import io.streamrank.model.Trainer;
 import io.streamrank.model.TrainingListener;
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.model.onnx.Device;
 import io.streamrank.model.onnx.OnnxScorer;
@@ -22,8 +23,10 @@ import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;
 import io.streamrank.streaming.RegistryModelProvider;
 import io.streamrank.streaming.ScoringOptions;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -75,6 +78,16 @@ class FeatureScoringEndToEndTest {
         def);
     List<Rating> live = split.test().subList(0, 2_000);
     float[] expected = offlineScores(registry.load("f1").onnx(), live, def.pointInTime(all, live));
+    // The fold-in correction against a table fitted on the training window is added to each score.
+    FoldInTable table = FoldInTable.fit(split.train(), 4, 2f, 5, 3f, 1L);
+    Path tableFile = Files.write(dir.resolve("fold-in.bin"), table.toBytes());
+    double[] corrections = def.foldInCorrections(all, live, table);
+    for (int i = 0; i < live.size(); i++) {
+      expected[i] += (float) corrections[i];
+    }
+    assertThat(Arrays.stream(corrections).filter(c -> Math.abs(c) > 0.01).count())
+        .as("events with a correction")
+        .isGreaterThan(live.size() / 2);
 
     Topics topics = Topics.defaults();
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
@@ -83,6 +96,7 @@ class FeatureScoringEndToEndTest {
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
       conf.set(ScoringOptions.FEATURES_ENABLED, true);
+      conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, tableFile.toUri().toString());
       // Two partitions interleave in event time; no event may count as late here.
       conf.set(ScoringOptions.FEATURES_MAX_OUT_OF_ORDERNESS, Duration.ofDays(3650));
       StreamExecutionEnvironment env = LocalFlink.environment(2, false, 8081);

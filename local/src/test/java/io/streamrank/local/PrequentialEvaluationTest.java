@@ -25,7 +25,7 @@ class PrequentialEvaluationTest {
                     SyntheticGenerator.Options.defaults().withRatings(6_000),
                     List.of(
                         PrequentialEvaluation.Variant.STATIC,
-                        PrequentialEvaluation.Variant.FEATURES),
+                        PrequentialEvaluation.Variant.FEATURES_AND_FOLD_IN),
                     0,
                     600,
                     1,
@@ -34,7 +34,9 @@ class PrequentialEvaluationTest {
                     ModelConfig.builder().embeddingDim(4).hiddenLayers(8).epochs(2).build(),
                     Duration.ofSeconds(120)));
     var results = (List<Map<String, Object>>) report.get("results");
-    assertThat(results).extracting(r -> r.get("variant")).containsExactly("static", "features");
+    assertThat(results)
+        .extracting(r -> r.get("variant"))
+        .containsExactly("static", "features+fold-in");
     assertThat(results)
         .allSatisfy(
             r -> {

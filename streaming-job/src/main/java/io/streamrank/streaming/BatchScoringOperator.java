@@ -28,7 +28,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Scores events in micro-batches and hot-swaps model versions announced on the second input. Each
  * request carries its streaming features (none when the job runs without them), which go to the
- * model with the ids.
+ * model with the ids, and its fold-in correction ({@link ScoringRequest#correction}, 0 without a
+ * fold-in table), which is added to the served and to the shadow score.
  *
  * <p>Batching: a batch goes to the model when it is full or when its oldest event has waited the
  * flush interval. The buffer is emptied before every checkpoint barrier and at end of input, so it
@@ -83,6 +84,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
   private transient long[] users;
   private transient long[] movies;
   private transient float[] features;
+  private transient float[] corrections;
   private transient float[] scores;
   private transient int size;
   private transient boolean flushTimerSet;
@@ -137,6 +139,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     users = new long[batchSize];
     movies = new long[batchSize];
     features = new float[batchSize * StreamingFeatures.COUNT];
+    corrections = new float[batchSize];
     scores = new float[batchSize];
     queued = new ArrayDeque<>();
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -183,6 +186,7 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     Event e = request.event;
     float[] f = request.features;
     System.arraycopy(f, 0, features, size * f.length, f.length);
+    corrections[size] = request.correction;
     pending[size] = e;
     ingestTimes[size] = getProcessingTimeService().getCurrentProcessingTime();
     users[size] = e.getUserId();
@@ -516,12 +520,12 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
           new StreamRecord<>(
               Prediction.newBuilder()
                   .setShadowVersion(shadowVersion)
-                  .setShadowScore(shadowScores == null ? null : shadowScores[i])
+                  .setShadowScore(shadowScores == null ? null : shadowScores[i] + corrections[i])
                   .setEventId(e.getEventId())
                   .setUserId(e.getUserId())
                   .setMovieId(e.getMovieId())
                   .setEventTimestamp(e.getTimestamp())
-                  .setScore(scores[i])
+                  .setScore(scores[i] + corrections[i])
                   .setModelVersion(version)
                   .setIngestTime(ingestTimes[i])
                   .setScoredTime(scoredAt)

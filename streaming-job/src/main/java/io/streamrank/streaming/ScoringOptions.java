@@ -1,11 +1,13 @@
 package io.streamrank.streaming;
 
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.streaming.features.FeatureSettings;
 import io.streamrank.streaming.monitor.MonitorSettings;
 import io.streamrank.streaming.monitor.ShadowSettings;
 import io.streamrank.streaming.monitor.TriggerPolicy;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -325,6 +327,17 @@ public final class ScoringOptions {
                   + " features; ratings wait in state until the watermark passes them. A later"
                   + " event gets no history (metric lateFeatureRequests), never a later rating.");
 
+  public static final ConfigOption<String> FEATURES_FOLD_IN_TABLE =
+      ConfigOptions.key("streamrank.features.fold-in-table")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "URI of a fold-in table of movie vectors (any Flink file system; written by"
+                  + " FoldInTable.toBytes): each user's residuals are fitted online against it and"
+                  + " the correction is added to every score. Read when the job is built; the"
+                  + " users' state is accumulated against it, so keep it fixed for a job's life."
+                  + " Needs streamrank.features.enabled. Unset (default): no correction.");
+
   /**
    * Checks settings that would otherwise fail late, naming the setting.
    *
@@ -471,13 +484,46 @@ public final class ScoringOptions {
   public static FeatureSettings featureSettings(Configuration conf) {
     validate(conf);
     if (!conf.get(FEATURES_ENABLED)) {
+      require(
+          conf.get(FEATURES_FOLD_IN_TABLE) == null,
+          FEATURES_FOLD_IN_TABLE,
+          "needs " + FEATURES_ENABLED.key());
       return null;
     }
     return new FeatureSettings(
         StreamingFeatures.DEFAULT,
         conf.get(FEATURES_STATE_TTL),
         conf.get(FEATURES_MAX_OUT_OF_ORDERNESS),
-        conf.get(MONITOR_IDLE_TIMEOUT));
+        conf.get(MONITOR_IDLE_TIMEOUT),
+        foldInTable(conf));
+  }
+
+  /**
+   * The fold-in table {@link #FEATURES_FOLD_IN_TABLE} names, or null when it is not set.
+   *
+   * @throws IllegalArgumentException naming the setting when the file cannot be read or is not a
+   *     fold-in table
+   */
+  public static FoldInTable foldInTable(Configuration conf) {
+    String uri = conf.get(FEATURES_FOLD_IN_TABLE);
+    if (uri == null) {
+      return null;
+    }
+    try {
+      org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(uri);
+      try (InputStream in = path.getFileSystem().open(path)) {
+        return FoldInTable.read(in, uri);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "setting "
+              + FEATURES_FOLD_IN_TABLE.key()
+              + ": cannot read '"
+              + uri
+              + "': "
+              + e.getMessage(),
+          e);
+    }
   }
 
   private static void require(boolean ok, ConfigOption<?> option, String problem) {

@@ -25,6 +25,12 @@ public final class ScoringRequest {
   /** The feature values, in {@code StreamingFeatures.NAMES} order; empty without features. */
   public float[] features = NONE;
 
+  /**
+   * Added to the model's score: the fold-in correction of the user's residuals against the movie's
+   * vector ({@code StreamingFeatures.foldInCorrection}), 0 without a fold-in table.
+   */
+  public float correction;
+
   /** For Flink's POJO serializer. */
   public ScoringRequest() {}
 
@@ -39,6 +45,12 @@ public final class ScoringRequest {
 
   @Override
   public String toString() {
-    return "ScoringRequest[" + event + ", features " + java.util.Arrays.toString(features) + "]";
+    return "ScoringRequest["
+        + event
+        + ", features "
+        + java.util.Arrays.toString(features)
+        + ", correction "
+        + correction
+        + "]";
   }
 }

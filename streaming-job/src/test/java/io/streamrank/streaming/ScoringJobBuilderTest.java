@@ -3,12 +3,16 @@ package io.streamrank.streaming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.streaming.monitor.MonitorSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -68,6 +72,32 @@ class ScoringJobBuilderTest {
     KafkaScoringJob.configure(env, conf);
     KafkaScoringJob.create(conf, TestModels.provider()).build(env);
     assertThat(env.getStreamGraph().getStreamNodes()).hasSizeGreaterThan(10);
+  }
+
+  @Test
+  void aBadFoldInTableIsNamed(@TempDir Path dir) throws Exception {
+    Path bad = Files.writeString(dir.resolve("table.bin"), "not a table");
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.FEATURES_ENABLED, true);
+    conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, bad.toUri().toString());
+    assertThatThrownBy(() -> ScoringOptions.featureSettings(conf))
+        .hasMessageContaining("streamrank.features.fold-in-table")
+        .hasMessageContaining("table.bin")
+        .hasMessageContaining("not a fold-in table");
+    conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, dir.resolve("missing.bin").toUri().toString());
+    assertThatThrownBy(() -> ScoringOptions.featureSettings(conf))
+        .hasMessageContaining("streamrank.features.fold-in-table")
+        .hasMessageContaining("missing.bin");
+    Path good =
+        Files.write(
+            dir.resolve("good.bin"),
+            new FoldInTable(1, 5f, new long[] {1}, new float[] {1f}).toBytes());
+    conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, good.toUri().toString());
+    assertThat(ScoringOptions.featureSettings(conf).foldIn().size()).isEqualTo(1);
+    conf.set(ScoringOptions.FEATURES_ENABLED, false);
+    assertThatThrownBy(() -> ScoringOptions.featureSettings(conf))
+        .hasMessageContaining(
+            "streamrank.features.fold-in-table needs streamrank.features.enabled");
   }
 
   @Test

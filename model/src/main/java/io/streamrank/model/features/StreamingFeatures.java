@@ -173,7 +173,16 @@ public final class StreamingFeatures implements java.io.Serializable {
 
   /** A user's statistics of one rating at {@code atSeconds} with its {@link #residual}. */
   public RatingStats rating(float rating, double residual, double atSeconds) {
-    return new RatingStats(1, rating, residual, 1, atSeconds);
+    return rating(rating, residual, atSeconds, null);
+  }
+
+  /**
+   * A user's statistics of one rating at {@code atSeconds} with its {@link #residual}, and the
+   * fold-in sums of the rated movie's vector {@code q} (none when null: no table, or a movie
+   * without a vector).
+   */
+  public RatingStats rating(float rating, double residual, double atSeconds, float[] q) {
+    return new RatingStats(1, rating, residual, 1, atSeconds, foldInSums(q, residual, true));
   }
 
   /**
@@ -181,7 +190,15 @@ public final class StreamingFeatures implements java.io.Serializable {
    * change} (when the stream learns of an earlier rating of that movie after it).
    */
   public RatingStats residualChange(double change, double atSeconds) {
-    return new RatingStats(0, 0, change, 0, atSeconds);
+    return residualChange(change, atSeconds, null);
+  }
+
+  /**
+   * As {@link #residualChange(double, double)}, also changing the fold-in sum Σq·residual of the
+   * rated movie's vector {@code q} (null: none).
+   */
+  public RatingStats residualChange(double change, double atSeconds, float[] q) {
+    return new RatingStats(0, 0, change, 0, atSeconds, foldInSums(q, change, false));
   }
 
   /** Both statistics together, the decayed sums as of the later of their times. */
@@ -194,7 +211,105 @@ public final class StreamingFeatures implements java.io.Serializable {
         a.sum() + b.sum(),
         a.residualSum() * da + b.residualSum() * db,
         a.residualWeight() * da + b.residualWeight() * db,
-        at);
+        at,
+        mergeFoldIn(a.foldIn(), da, b.foldIn(), db));
+  }
+
+  private static double[] mergeFoldIn(double[] a, double da, double[] b, double db) {
+    if (a == null && b == null) {
+      return null;
+    }
+    if (a == null || b == null) {
+      double[] one = a == null ? b : a;
+      double d = a == null ? db : da;
+      double[] out = new double[one.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = one[i] * d;
+      }
+      return out;
+    }
+    if (a.length != b.length) {
+      throw new IllegalArgumentException(
+          "fold-in sums of different tables: " + a.length + " and " + b.length + " values");
+    }
+    double[] out = new double[a.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a[i] * da + b[i] * db;
+    }
+    return out;
+  }
+
+  /**
+   * The fold-in sums of one rating of a movie with vector {@code q}: qqᵀ (upper triangle), q (when
+   * {@code counted}: a rating, not a residual change) and q·residual; null without a vector.
+   */
+  private static double[] foldInSums(float[] q, double residual, boolean counted) {
+    if (q == null) {
+      return null;
+    }
+    int k = q.length;
+    int tri = k * (k + 1) / 2;
+    double[] s = new double[tri + 2 * k];
+    if (counted) {
+      int p = 0;
+      for (int i = 0; i < k; i++) {
+        for (int j = i; j < k; j++) {
+          s[p++] = (double) q[i] * q[j];
+        }
+        s[tri + i] = q[i];
+      }
+    }
+    for (int i = 0; i < k; i++) {
+      s[tri + k + i] = q[i] * residual;
+    }
+    return s;
+  }
+
+  /**
+   * The fold-in correction of a request for a movie with vector {@code q} at {@code atSeconds}:
+   * {@code q·u}, where (u, c) is the ridge fit of the user's decayed residuals ({@link #residual})
+   * on the rated movies' vectors plus a bias c, with penalty {@code ridge} on u and the shrinkage
+   * on c (so c alone is {@code user_residual_offset}); 0 when the movie has no vector or the user
+   * no fold-in sums. What the user's residuals say about this movie beyond the user's mean
+   * residual.
+   *
+   * @param user the user's statistics strictly before the request
+   * @param q the requested movie's vector ({@link FoldInTable#vector}), or null
+   * @param ridge the penalty on the user vector ({@link FoldInTable#ridge})
+   */
+  public double foldInCorrection(RatingStats user, float[] q, float ridge, double atSeconds) {
+    double[] s = user.foldIn();
+    if (q == null || s == null) {
+      return 0;
+    }
+    int k = q.length;
+    int tri = k * (k + 1) / 2;
+    if (s.length != tri + 2 * k) {
+      throw new IllegalArgumentException(
+          "fold-in sums of " + s.length + " values do not fit a table of dimension " + k);
+    }
+    double d = decay(atSeconds - user.residualAt());
+    double[][] a = new double[k + 1][k + 2];
+    int p = 0;
+    for (int i = 0; i < k; i++) {
+      for (int j = i; j < k; j++) {
+        a[i][j] = s[p] * d;
+        a[j][i] = s[p] * d;
+        p++;
+      }
+      a[i][i] += ridge;
+      a[i][k] = s[tri + i] * d; // Σq against the bias
+      a[k][i] = a[i][k];
+      a[i][k + 1] = s[tri + k + i] * d;
+    }
+    a[k][k] = user.residualWeight() * d + shrinkage;
+    a[k][k + 1] = user.residualSum() * d;
+    double[] u = FoldInTable.solve(a);
+    double c = 0;
+    for (int i = 0; i < k; i++) {
+      c += q[i] * u[i];
+    }
+    return c;
   }
 
   private double decay(double seconds) {
@@ -226,6 +341,39 @@ public final class StreamingFeatures implements java.io.Serializable {
    * @return one array of {@value #COUNT} values per row, in {@code rows}' order
    */
   public float[][] pointInTime(List<Rating> history, List<Rating> rows) {
+    float[][] out = new float[rows.size()][COUNT];
+    replay(
+        history,
+        rows,
+        null,
+        (idx, r, user, movie) -> compute(user, movie, r.timestamp(), out[idx], 0));
+    return out;
+  }
+
+  /**
+   * The {@link #foldInCorrection} of every rating against {@code table}, from the ratings strictly
+   * earlier than it in {@code history}, as the stream computes it.
+   *
+   * @return one correction per row, in {@code rows}' order
+   */
+  public double[] foldInCorrections(List<Rating> history, List<Rating> rows, FoldInTable table) {
+    double[] out = new double[rows.size()];
+    replay(
+        history,
+        rows,
+        table,
+        (idx, r, user, movie) ->
+            out[idx] =
+                foldInCorrection(user, table.vector(r.movieId()), table.ridge(), r.timestamp()));
+    return out;
+  }
+
+  /** Receives a row with its user's and movie's statistics strictly before it. */
+  private interface RowStats {
+    void accept(int index, Rating row, RatingStats user, RatingStats movie);
+  }
+
+  private void replay(List<Rating> history, List<Rating> rows, FoldInTable table, RowStats sink) {
     // Sort history by time; answer each row from the statistics just before its timestamp.
     Rating[] sorted = history.toArray(new Rating[0]);
     Arrays.sort(sorted, (a, b) -> Long.compare(a.timestamp(), b.timestamp()));
@@ -236,21 +384,18 @@ public final class StreamingFeatures implements java.io.Serializable {
     Arrays.sort(order, (a, b) -> Long.compare(rows.get(a).timestamp(), rows.get(b).timestamp()));
     Map<Long, RatingStats> users = new HashMap<>();
     Map<Long, RatingStats> movies = new HashMap<>();
-    float[][] out = new float[rows.size()][COUNT];
     int h = 0;
     for (Integer idx : order) {
       Rating r = rows.get(idx);
       while (h < sorted.length && sorted[h].timestamp() < r.timestamp()) {
-        h = fold(sorted, h, users, movies);
+        h = fold(sorted, h, users, movies, table);
       }
-      compute(
+      sink.accept(
+          idx,
+          r,
           users.getOrDefault(r.userId(), RatingStats.EMPTY),
-          movies.getOrDefault(r.movieId(), RatingStats.EMPTY),
-          r.timestamp(),
-          out[idx],
-          0);
+          movies.getOrDefault(r.movieId(), RatingStats.EMPTY));
     }
-    return out;
   }
 
   /**
@@ -258,7 +403,11 @@ public final class StreamingFeatures implements java.io.Serializable {
    * against its movie's statistics before that timestamp, and returns the index after them.
    */
   private int fold(
-      Rating[] sorted, int from, Map<Long, RatingStats> users, Map<Long, RatingStats> movies) {
+      Rating[] sorted,
+      int from,
+      Map<Long, RatingStats> users,
+      Map<Long, RatingStats> movies,
+      FoldInTable table) {
     long t = sorted[from].timestamp();
     int end = from;
     while (end < sorted.length && sorted[end].timestamp() == t) {
@@ -271,7 +420,8 @@ public final class StreamingFeatures implements java.io.Serializable {
     }
     for (int i = from; i < end; i++) {
       Rating past = sorted[i];
-      users.merge(past.userId(), rating(past.rating(), residuals[i - from], t), this::merge);
+      float[] q = table == null ? null : table.vector(past.movieId());
+      users.merge(past.userId(), rating(past.rating(), residuals[i - from], t, q), this::merge);
       movies.merge(past.movieId(), RatingStats.EMPTY.plus(past.rating()), this::merge);
     }
     return end;

@@ -69,7 +69,10 @@ public final class FeatureGraph {
         .connect(residuals.keyBy(r -> r.userId, Types.LONG))
         .process(
             new RatingStatsFunction(
-                RatingStatsFunction.Side.USER, settings.definition(), settings.stateTtl()),
+                RatingStatsFunction.Side.USER,
+                settings.definition(),
+                settings.stateTtl(),
+                settings.foldIn()),
             REQUEST_TYPE)
         .uid("user-feature-state")
         .name("user feature state");

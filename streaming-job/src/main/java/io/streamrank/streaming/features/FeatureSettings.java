@@ -1,5 +1,6 @@
 package io.streamrank.streaming.features;
 
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.StreamingFeatures;
 import java.io.Serializable;
 import java.time.Duration;
@@ -14,13 +15,25 @@ import java.util.Objects;
  * @param maxOutOfOrderness how far behind the newest event an event may arrive; ratings are folded
  *     into a key's statistics once the events' watermark has passed them
  * @param idleTimeout an idle partition stops holding the features' watermark back
+ * @param foldIn the movie vectors of the fold-in correction added to every score ({@link
+ *     StreamingFeatures#foldInCorrection}), or null for none
  */
 public record FeatureSettings(
     StreamingFeatures definition,
     Duration stateTtl,
     Duration maxOutOfOrderness,
-    Duration idleTimeout)
+    Duration idleTimeout,
+    FoldInTable foldIn)
     implements Serializable {
+  /** Settings without a fold-in correction. */
+  public FeatureSettings(
+      StreamingFeatures definition,
+      Duration stateTtl,
+      Duration maxOutOfOrderness,
+      Duration idleTimeout) {
+    this(definition, stateTtl, maxOutOfOrderness, idleTimeout, null);
+  }
+
   /** Checks the settings. */
   public FeatureSettings {
     Objects.requireNonNull(definition, "definition");

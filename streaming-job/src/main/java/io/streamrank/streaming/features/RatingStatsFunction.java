@@ -1,5 +1,6 @@
 package io.streamrank.streaming.features;
 
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.RatingStats;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.streaming.ScoringRequest;
@@ -52,6 +53,10 @@ import org.apache.flink.util.OutputTag;
  * behind what the movie side has folded already (at or before {@code foldedUntil}) gets its
  * residual against the folded statistics, which may hold ratings later than it, and folded ratings
  * get no correction: late ratings are the one place where serving can differ from training.
+ *
+ * <p>With a {@link FoldInTable}, the user side also keeps the user's fold-in sums (each rating's
+ * and each residual change's with the rated movie's vector from the table) and sets each request's
+ * {@link ScoringRequest#correction} ({@link StreamingFeatures#foldInCorrection}).
  */
 public final class RatingStatsFunction
     extends KeyedCoProcessFunction<Long, ScoringRequest, FeatureRating, ScoringRequest> {
@@ -72,6 +77,7 @@ public final class RatingStatsFunction
   private final Side side;
   private final StreamingFeatures definition;
   private final long ttlMillis;
+  private final FoldInTable foldIn;
 
   private transient ValueState<KeyRatings> state;
   private transient Counter lateRequests;
@@ -82,9 +88,24 @@ public final class RatingStatsFunction
    * @param stateTtl how long a key's state lives after its last rating
    */
   public RatingStatsFunction(Side side, StreamingFeatures definition, Duration stateTtl) {
+    this(side, definition, stateTtl, null);
+  }
+
+  /**
+   * @param side the key this instance keeps
+   * @param definition the feature definition
+   * @param stateTtl how long a key's state lives after its last rating
+   * @param foldIn the movie vectors of the fold-in correction (user side), or null for none
+   */
+  public RatingStatsFunction(
+      Side side, StreamingFeatures definition, Duration stateTtl, FoldInTable foldIn) {
+    if (foldIn != null && side != Side.USER) {
+      throw new IllegalArgumentException("the fold-in correction is kept on the user side only");
+    }
     this.side = side;
     this.definition = definition;
     this.ttlMillis = stateTtl.toMillis();
+    this.foldIn = foldIn;
   }
 
   @Override
@@ -114,6 +135,15 @@ public final class RatingStatsFunction
           f,
           0);
       request.features = f;
+      if (foldIn != null) {
+        request.correction =
+            (float)
+                definition.foldInCorrection(
+                    stats,
+                    foldIn.vector(request.event.getMovieId()),
+                    foldIn.ridge(),
+                    seconds(request.event.getTimestamp()));
+      }
     }
     out.collect(request);
   }
@@ -149,10 +179,11 @@ public final class RatingStatsFunction
       one = RatingStats.EMPTY.plus(rating.rating); // a movie keeps no residuals
       rater = rating.userId;
     } else {
+      float[] q = foldIn == null ? null : foldIn.vector(rating.movieId);
       one =
           rating.residualOnly
-              ? definition.residualChange(rating.residual, seconds(t))
-              : definition.rating(rating.rating, rating.residual, seconds(t));
+              ? definition.residualChange(rating.residual, seconds(t), q)
+              : definition.rating(rating.rating, rating.residual, seconds(t), q);
     }
     key.add(t, one, rater, definition);
     TimerService timers = ctx.timerService();

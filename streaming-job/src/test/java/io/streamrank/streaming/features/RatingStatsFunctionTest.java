@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.streamrank.datasets.Rating;
 import io.streamrank.datasets.SyntheticGenerator;
+import io.streamrank.model.features.FoldInTable;
 import io.streamrank.model.features.RatingStats;
 import io.streamrank.model.features.StreamingFeatures;
 import io.streamrank.schemas.Event;
@@ -40,6 +41,9 @@ class RatingStatsFunctionTest {
 
   private static final Offset<Float> CLOSE = SUM_ORDER;
 
+  /** A ridge solve over sums added in another order. */
+  private static final Offset<Float> FOLD_IN = within(1e-4f);
+
   /** Hundreds of residuals summed in another order. */
   private static final Offset<Float> MANY = within(1e-5f);
 
@@ -52,20 +56,35 @@ class RatingStatsFunctionTest {
             Long, ScoringRequest, FeatureRating, ScoringRequest>
         user;
 
+    /** The fold-in correction of the last {@link #request}. */
+    float correction;
+
     Stages() throws Exception {
-      this(null, null);
+      this(null, null, null);
+    }
+
+    /** Fresh stages whose user side keeps the fold-in sums of {@code table}. */
+    Stages(FoldInTable table) throws Exception {
+      this(null, null, table);
     }
 
     /** Both stages restored from their snapshots (null: fresh). */
-    Stages(OperatorSubtaskState userState, OperatorSubtaskState movieState) throws Exception {
+    Stages(OperatorSubtaskState userState, OperatorSubtaskState movieState, FoldInTable table)
+        throws Exception {
       user =
-          stage(RatingStatsFunction.Side.USER, r -> r.event.getUserId(), r -> r.userId, userState);
+          stage(
+              RatingStatsFunction.Side.USER,
+              r -> r.event.getUserId(),
+              r -> r.userId,
+              userState,
+              table);
       movie =
           stage(
               RatingStatsFunction.Side.MOVIE,
               r -> r.event.getMovieId(),
               r -> r.movieId,
-              movieState);
+              movieState,
+              null);
     }
 
     private static KeyedTwoInputStreamOperatorTestHarness<
@@ -74,11 +93,12 @@ class RatingStatsFunctionTest {
             RatingStatsFunction.Side side,
             KeySelector<ScoringRequest, Long> requestKey,
             KeySelector<FeatureRating, Long> ratingKey,
-            OperatorSubtaskState restored)
+            OperatorSubtaskState restored,
+            FoldInTable table)
             throws Exception {
       var h =
           new KeyedTwoInputStreamOperatorTestHarness<>(
-              new KeyedCoProcessOperator<>(new RatingStatsFunction(side, DEF, TTL)),
+              new KeyedCoProcessOperator<>(new RatingStatsFunction(side, DEF, TTL, table)),
               requestKey,
               ratingKey,
               Types.LONG);
@@ -125,6 +145,7 @@ class RatingStatsFunctionTest {
       List<ScoringRequest> u = user.extractOutputValues();
       user.getOutput().clear();
       assertThat(u).hasSize(1);
+      correction = u.get(0).correction;
       return u.get(0).features;
     }
 
@@ -248,6 +269,42 @@ class RatingStatsFunctionTest {
     }
   }
 
+  /**
+   * The fold-in correction, too, is the trainer's point-in-time value in every arrival order:
+   * ratings far ahead, a movie's ratings out of order (the residual changes carry the movie's
+   * vector to the user's sums), and each label after its event.
+   */
+  @Test
+  void servingComputesThePointInTimeFoldInCorrectionInEveryArrivalOrder() throws Exception {
+    List<Rating> ratings = stream();
+    FoldInTable table = FoldInTable.fit(ratings.subList(0, 1_500), 4, 2f, 5, 3f, 1L);
+    double[] expected = DEF.foldInCorrections(ratings, ratings, table);
+    assertThat(Arrays.stream(expected).filter(c -> Math.abs(c) > 0.01).count())
+        .as("rows with a correction")
+        .isGreaterThan(ratings.size() / 3);
+    List<Rating> shuffled = new ArrayList<>(ratings);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+    for (List<Rating> arrival : List.of(ratings, shuffled)) {
+      try (Stages s = new Stages(table)) {
+        for (Rating r : arrival) {
+          s.rating(r);
+        }
+        for (int i = 0; i < ratings.size(); i++) {
+          Rating r = ratings.get(i);
+          s.request(r.userId(), r.movieId(), r.timestamp());
+          assertThat(s.correction).as("row %d", i).isCloseTo((float) expected[i], FOLD_IN);
+        }
+      }
+    }
+    List<Float> served = new ArrayList<>();
+    try (Stages s = new Stages(table)) {
+      serveThenLabel(s, ratings, 0, ratings.size(), new ArrayList<>(), served);
+    }
+    for (int i = 0; i < ratings.size(); i++) {
+      assertThat(served.get(i)).as("row %d", i).isCloseTo((float) expected[i], FOLD_IN);
+    }
+  }
+
   /** Ratings of a small synthetic stream, in time order. */
   private static List<Rating> stream() {
     return new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(3_000))
@@ -313,9 +370,22 @@ class RatingStatsFunctionTest {
    */
   private static void serveThenLabel(
       Stages s, List<Rating> ratings, int from, int to, List<float[]> served) throws Exception {
+    serveThenLabel(s, ratings, from, to, served, new ArrayList<>());
+  }
+
+  /** As above, also collecting each request's fold-in correction. */
+  private static void serveThenLabel(
+      Stages s,
+      List<Rating> ratings,
+      int from,
+      int to,
+      List<float[]> served,
+      List<Float> corrections)
+      throws Exception {
     for (int i = from; i < to; i++) {
       Rating r = ratings.get(i);
       served.add(s.request(r.userId(), r.movieId(), r.timestamp()));
+      corrections.add(s.correction);
       s.rating(r);
       if (i % 100 == 99) {
         s.watermark(r.timestamp() - 1);
@@ -424,21 +494,27 @@ class RatingStatsFunctionTest {
   void aRestoredStageContinuesWithTheSameStateAndTimers() throws Exception {
     List<Rating> ratings = stream();
     float[][] training = DEF.pointInTime(ratings, ratings);
+    FoldInTable table = FoldInTable.fit(ratings.subList(0, 1_500), 4, 2f, 5, 3f, 1L);
+    double[] corrections = DEF.foldInCorrections(ratings, ratings, table);
     int half = ratings.size() / 2;
     List<float[]> served = new ArrayList<>();
+    List<Float> servedCorrections = new ArrayList<>();
     OperatorSubtaskState userState;
     OperatorSubtaskState movieState;
-    try (Stages s = new Stages()) {
-      serveThenLabel(s, ratings, 0, half, served);
+    try (Stages s = new Stages(table)) {
+      serveThenLabel(s, ratings, 0, half, served, servedCorrections);
       userState = s.user.snapshot(1, 1);
       movieState = s.movie.snapshot(1, 1);
     }
-    try (Stages s = new Stages(userState, movieState)) {
+    try (Stages s = new Stages(userState, movieState, table)) {
       assertThat(s.user.numEventTimeTimers()).isPositive();
-      serveThenLabel(s, ratings, half, ratings.size(), served);
+      serveThenLabel(s, ratings, half, ratings.size(), served, servedCorrections);
     }
     for (int i = 0; i < ratings.size(); i++) {
       assertThat(served.get(i)).as("row %d", i).containsExactly(training[i], SUM_ORDER);
+      assertThat(servedCorrections.get(i))
+          .as("row %d", i)
+          .isCloseTo((float) corrections[i], FOLD_IN);
     }
   }
 
