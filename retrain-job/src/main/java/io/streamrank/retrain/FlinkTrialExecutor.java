@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.IntStream;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.configuration.Configuration;
@@ -283,14 +282,15 @@ public final class FlinkTrialExecutor implements AutoCloseable {
       }
       server = new TrialServer(InetAddress.getByName(sessionHost));
       int port = server.address().getPort();
-      List<Integer> workers = IntStream.range(0, parallelism).boxed().toList();
       StreamExecutionEnvironment e = batchEnvironment();
       job =
           new Thread(
               () -> {
-                try (CloseableIterator<Integer> it =
-                    e.fromData(workers)
-                        .rebalance()
+                // A parallel source of one number per worker, the worker chained to it: one
+                // stage of tasks to deploy, one per slot.
+                try (CloseableIterator<Long> it =
+                    e.fromSequence(0, parallelism - 1)
+                        .setParallelism(parallelism)
                         .map(new TrialWorker(sessionHost, port))
                         .setParallelism(parallelism)
                         .name("trial worker")

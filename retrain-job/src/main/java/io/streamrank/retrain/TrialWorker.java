@@ -20,7 +20,7 @@ import org.apache.flink.api.common.functions.RichMapFunction;
  * DataSpec#load}, read and prepared once per JVM (once per TaskManager on a cluster), so a task's
  * later trials and rungs start training at once.
  */
-final class TrialWorker extends RichMapFunction<Integer, Integer> {
+final class TrialWorker extends RichMapFunction<Long, Long> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,10 +37,10 @@ final class TrialWorker extends RichMapFunction<Integer, Integer> {
   }
 
   @Override
-  public Integer map(Integer worker) throws Exception {
+  public Long map(Long worker) throws Exception {
     String job = getRuntimeContext().getJobInfo().getJobId().toString();
     int index = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    int units = 0;
+    long units = 0;
     try (Socket s = connect();
         BufferedReader in =
             new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
