@@ -6,9 +6,12 @@ Usage: docs/tuning_compare.py REFERENCE_DIR RUN_DIR...
 For each run: the first time, in seconds since its search started, at which its best validation
 RMSE so far ("progress": one entry per trial result, stamped when the tuner had it) was at or below
 the reference run's best validation RMSE, as a fraction of the reference run's search time
-("search_seconds": trials only, before the refits); the same for the reference's best + 0.001;
+("search_seconds": trials only, before the refits); the same for the reference's best + 0.001
+and for within 0.5% of the reference's best (best * 1.005);
 the epochs trained by then (a measure of work that the machine's load does not change);
-and each Flink job's fixed cost: the job's time from submission to result ("job_seconds") minus
+the Flink jobs the trials ran in (distinct job ids of the trials' "task", where recorded: one per
+run in a tuning session); and each submission's fixed cost: its time from submission to result
+("job_seconds"; in a tuning session a unit of trials handed to a worker task, not a job) minus
 its training time ("seconds": the longest of its trials when they ran in parallel tasks, pruner
 none; their sum when they ran one after the other in one task, asha and sha batches).
 """
@@ -46,6 +49,13 @@ def fixed_costs(run):
     return [job - (max(s) if parallel else sum(s)) for (_, job), s in jobs.items()]
 
 
+def flink_jobs(run):
+    tasks = [t.get("task") for t in run["trials"]]
+    if None in tasks:
+        return "?"
+    return len({t.split("/")[0] for t in tasks})
+
+
 def at(t, whole):
     return "never" if t is None else f"{t:.1f} s = {t / whole:.1%}"
 
@@ -63,11 +73,12 @@ def main(ref_dir, *others):
             f" = {r['search_seconds'] / whole:.1%} of the reference's;"
             f" reached {target:.4f} at {at(reached(r, target), whole)}"
             f" ({epochs_until(r, reached(r, target))} epochs trained by then),"
-            f" {target + 0.001:.4f} at {at(reached(r, target + 0.001), whole)};"
-            f" {len(r['trials'])} trials in {len(costs)} jobs,"
+            f" {target + 0.001:.4f} at {at(reached(r, target + 0.001), whole)},"
+            f" within 0.5% ({target * 1.005:.4f}) at {at(reached(r, target * 1.005), whole)};"
+            f" {len(r['trials'])} trials in {len(costs)} submissions, {flink_jobs(r)} Flink jobs,"
             f" {r.get('epochs_trained')} epochs trained; first result at"
-            f" {r['progress'][0]['seconds']:.1f} s; fixed cost per job: median"
-            f" {statistics.median(costs):.1f} s, first job {costs[0]:.1f} s")
+            f" {r['progress'][0]['seconds']:.1f} s; fixed cost per submission: median"
+            f" {statistics.median(costs):.1f} s, first {costs[0]:.1f} s")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ final class RetrainWorkerCommand implements Callable<Integer> {
         data.data != null
             ? DataSpec.movieLens(data.data, "time")
             : DataSpec.synthetic(data.synthetic(), "time");
+    // Its own in-process cluster: each request's search runs as one tuning session (one job).
+    FlinkTrialExecutor executor = FlinkTrialExecutor.local(parallelism);
     RetrainService service =
         new RetrainService(
             new RetrainService.Settings(
@@ -110,7 +112,7 @@ final class RetrainWorkerCommand implements Callable<Integer> {
                 "asha",
                 margin,
                 ModelConfig.defaults().toBuilder().epochs(9).build()),
-            new FlinkTrialExecutor(LocalFlink.environment(parallelism, false, 8081), parallelism),
+            executor,
             new ModelRegistry(registryUri),
             new ModelAnnouncer(kafka, topics),
             out::println);
@@ -138,6 +140,7 @@ final class RetrainWorkerCommand implements Callable<Integer> {
             + registryUri);
     out.flush();
     loop.join();
+    executor.close();
     return 0;
   }
 

@@ -2,10 +2,14 @@ package io.streamrank.retrain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrank.model.ModelConfig;
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -19,13 +23,23 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
 /**
- * Runs a round of trials as a Flink batch job, one trial per parallel task: on a cluster a round
- * spreads over every task slot, locally over the MiniCluster's. Each task reads its data window
- * itself ({@link DataSpec#load}); trials travel as JSON so no type needs a Flink serializer.
+ * Runs trials as parallel tasks of a Flink batch job: on a cluster they spread over every task
+ * slot, locally over the MiniCluster's. Each task reads its data window itself ({@link
+ * DataSpec#load}, once per JVM); trials travel as JSON so no type needs a Flink serializer.
  *
- * <p>Built with an environment factory (one environment per submitting thread, all on the same
- * cluster), several rounds may run at once, which asynchronous successive halving uses to keep
- * every slot busy. Built with one environment, rounds run one after the other.
+ * <p>Two ways to run them, the same for every search algorithm and pruner:
+ *
+ * <ul>
+ *   <li><b>A tuning session</b> ({@link #local}, {@link #session}): the first {@link #run} of a
+ *       search submits one long-lived job of {@link #parallelism()} worker tasks ({@link
+ *       TrialWorker}), which ask the tuner's {@link TrialServer} for trials, run them and answer,
+ *       until {@link #endSession}. Successive rounds, rungs and batches then cost a message, not a
+ *       job submission. The TaskManagers must reach the tuner's address.
+ *   <li><b>A job per round</b> (the constructors): every {@link #run} submits a batch job of its
+ *       trials. Built with an environment factory (one environment per submitting thread, all on
+ *       the same cluster), several rounds may run at once, which asynchronous successive halving
+ *       uses to keep every slot busy. Built with one environment, rounds run one after the other.
+ * </ul>
  */
 public final class FlinkTrialExecutor implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,21 +47,44 @@ public final class FlinkTrialExecutor implements AutoCloseable {
   private final ThreadLocal<StreamExecutionEnvironment> env;
   private final boolean concurrent;
   private final Object serial = new Object();
+  private final Supplier<StreamExecutionEnvironment> environments;
   private final int parallelism;
   private final AutoCloseable cluster;
+
+  /** The tuner's address for the workers of a session, or null to run a job per round. */
+  private final String sessionHost;
+
+  private final Object sessionLock = new Object();
+  private Session session;
 
   /**
    * @param env where the batch jobs run (a local environment runs them in a MiniCluster)
    * @param parallelism trials run at once
    */
   public FlinkTrialExecutor(StreamExecutionEnvironment env, int parallelism) {
-    this(() -> env, parallelism, false, null);
+    this(() -> env, parallelism, false, null, null);
+  }
+
+  /**
+   * An executor that runs each search as a tuning session: one long-lived job on the cluster the
+   * environments submit to, whose worker tasks connect back to this process.
+   *
+   * @param environments makes an environment on the cluster
+   * @param parallelism worker tasks of a session (task slots the trials use at once)
+   * @param host this process's address as the TaskManagers reach it (the server listens there)
+   */
+  public static FlinkTrialExecutor session(
+      Supplier<StreamExecutionEnvironment> environments, int parallelism, String host) {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("a tuning session needs the tuner's address, got none");
+    }
+    return new FlinkTrialExecutor(environments, parallelism, true, null, host);
   }
 
   /**
    * An executor on its own in-process Flink cluster (one TaskManager with {@code parallelism}
    * slots, every endpoint on 127.0.0.1) that it starts now and stops on {@link #close}: started
-   * once, it runs rounds concurrently without a cluster start-up per round.
+   * once, it runs each search as a tuning session ({@link #session}) on loopback.
    */
   public static FlinkTrialExecutor local(int parallelism) throws Exception {
     if (parallelism <= 0) {
@@ -79,7 +116,8 @@ public final class FlinkTrialExecutor implements AutoCloseable {
                 rest.getHost(), rest.getPort(), client),
         parallelism,
         true,
-        cluster);
+        cluster,
+        "127.0.0.1");
   }
 
   /**
@@ -89,34 +127,62 @@ public final class FlinkTrialExecutor implements AutoCloseable {
    * @param parallelism task slots the trials may use at once
    */
   public FlinkTrialExecutor(Supplier<StreamExecutionEnvironment> environments, int parallelism) {
-    this(environments, parallelism, true, null);
+    this(environments, parallelism, true, null, null);
   }
 
   private FlinkTrialExecutor(
       Supplier<StreamExecutionEnvironment> environments,
       int parallelism,
       boolean concurrent,
-      AutoCloseable cluster) {
+      AutoCloseable cluster,
+      String sessionHost) {
     if (parallelism <= 0) {
       throw new IllegalArgumentException("parallelism must be > 0, got " + parallelism);
     }
-    this.env =
-        ThreadLocal.withInitial(
-            () -> {
-              StreamExecutionEnvironment e = environments.get();
-              e.setRuntimeMode(RuntimeExecutionMode.BATCH);
-              return e;
-            });
+    this.environments = environments;
+    this.env = ThreadLocal.withInitial(this::batchEnvironment);
     this.parallelism = parallelism;
     this.concurrent = concurrent;
     this.cluster = cluster;
+    this.sessionHost = sessionHost;
   }
 
-  /** Stops the cluster this executor started, if any. */
+  private StreamExecutionEnvironment batchEnvironment() {
+    StreamExecutionEnvironment e = environments.get();
+    e.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    return e;
+  }
+
+  /** Ends the session, if any, then stops the cluster this executor started, if any. */
   @Override
   public void close() throws Exception {
-    if (cluster != null) {
-      cluster.close();
+    try {
+      endSession();
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
+  /** Whether searches run as a tuning session (one long-lived job) rather than a job per round. */
+  public boolean sessions() {
+    return sessionHost != null;
+  }
+
+  /**
+   * Ends the running tuning session, if any: its workers finish and its job ends, freeing the task
+   * slots. The next {@link #run} starts a new one. A no-op for an executor that runs a job per
+   * round.
+   */
+  public void endSession() throws Exception {
+    Session s;
+    synchronized (sessionLock) {
+      s = session;
+      session = null;
+    }
+    if (s != null) {
+      s.end();
     }
   }
 
@@ -152,6 +218,9 @@ public final class FlinkTrialExecutor implements AutoCloseable {
       return List.of();
     }
     int p = Math.min(Math.min(parallelism, tasks), trials.size());
+    if (sessionHost != null) {
+      return session(data).run(trials, data, base, p);
+    }
     if (concurrent) {
       return runOn(env.get(), trials, data, base, p);
     }
@@ -186,6 +255,93 @@ public final class FlinkTrialExecutor implements AutoCloseable {
         results.add(JSON.readValue(it.next(), TrialResult.class));
       }
     }
+    return ordered(trials, results);
+  }
+
+  private Session session(DataSpec data) throws Exception {
+    synchronized (sessionLock) {
+      if (session == null || session.ended()) {
+        session = new Session(data);
+      }
+      return session;
+    }
+  }
+
+  /** One long-lived job of worker tasks and the server that feeds them. */
+  private final class Session {
+    private final TrialServer server;
+    private final Thread job;
+    private final int threads =
+        Math.max(1, Runtime.getRuntime().availableProcessors() / parallelism);
+
+    Session(DataSpec data) throws Exception {
+      if (cluster != null) {
+        // The workers run in this JVM: read and prepare the data while the job starts, so they
+        // find it in DataSpec's cache. A failure here is the workers' own load's to report.
+        CompletableFuture.runAsync(data::load).exceptionally(ex -> null);
+      }
+      server = new TrialServer(InetAddress.getByName(sessionHost));
+      int port = server.address().getPort();
+      StreamExecutionEnvironment e = batchEnvironment();
+      job =
+          new Thread(
+              () -> {
+                // A parallel source of one number per worker, the worker chained to it: one
+                // stage of tasks to deploy, one per slot.
+                try (CloseableIterator<Long> it =
+                    e.fromSequence(0, parallelism - 1)
+                        .setParallelism(parallelism)
+                        .map(new TrialWorker(sessionHost, port))
+                        .setParallelism(parallelism)
+                        .name("trial worker")
+                        .executeAndCollect("streamrank tuning session")) {
+                  while (it.hasNext()) {
+                    it.next();
+                  }
+                  server.fail(new IllegalStateException("the tuning session's job ended"));
+                } catch (Exception ex) {
+                  server.fail(ex);
+                }
+              },
+              "tuning-session");
+      job.setDaemon(true);
+      job.start();
+    }
+
+    /** Runs the trials split round robin over {@code units} workers; results in the order given. */
+    List<TrialResult> run(List<TrialSpec> trials, DataSpec data, ModelConfig base, int units)
+        throws Exception {
+      Map<String, Object> baseMap = base.toMap();
+      List<CompletableFuture<List<TrialResult>>> futures = new ArrayList<>();
+      for (int u = 0; u < units; u++) {
+        List<TrialSpec> share = new ArrayList<>();
+        for (int i = u; i < trials.size(); i += units) {
+          share.add(trials.get(i));
+        }
+        futures.add(server.submit(data, baseMap, threads, share));
+      }
+      List<TrialResult> results = new ArrayList<>();
+      for (CompletableFuture<List<TrialResult>> f : futures) {
+        try {
+          results.addAll(f.get());
+        } catch (ExecutionException ex) {
+          throw ex.getCause() instanceof Exception cause ? cause : ex;
+        }
+      }
+      return ordered(trials, results);
+    }
+
+    boolean ended() {
+      return !job.isAlive();
+    }
+
+    void end() throws InterruptedException {
+      server.close();
+      job.join(TimeUnit.MINUTES.toMillis(1));
+    }
+  }
+
+  private static List<TrialResult> ordered(List<TrialSpec> trials, List<TrialResult> results) {
     List<TrialResult> ordered = new ArrayList<>();
     for (TrialSpec t : trials) {
       ordered.add(
@@ -219,7 +375,11 @@ public final class FlinkTrialExecutor implements AutoCloseable {
       DataSpec data = JSON.readValue(dataJson, DataSpec.class);
       ModelConfig base = ModelConfig.fromMap(JSON.readValue(baseJson, Map.class));
       DataSpec trialData = SearchSpace.data(data, spec.point());
-      return JSON.writeValueAsString(TrialRunner.run(spec, trialData.load(), base, threads));
+      return JSON.writeValueAsString(
+          TrialRunner.run(spec, trialData.load(), base, threads)
+              .ranOn(
+                  getRuntimeContext().getJobInfo().getJobId().toString(),
+                  getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
     }
   }
 }

@@ -25,6 +25,8 @@ import java.util.Map;
  *     result collection
  * @param stopped whether early stopping (or a non-finite RMSE) ended the configuration's training:
  *     a larger budget would train it no further
+ * @param task where the trial ran: its Flink job's id and the parallel task's index, {@code
+ *     JOB/INDEX} (null until the task records it)
  */
 public record TrialResult(
     @JsonProperty("id") String id,
@@ -38,7 +40,8 @@ public record TrialResult(
     @JsonProperty("finished_seconds") double finishedSeconds,
     @JsonProperty("resumed_epochs") int resumedEpochs,
     @JsonProperty("job_seconds") double jobSeconds,
-    @JsonProperty("stopped") boolean stopped) {
+    @JsonProperty("stopped") boolean stopped,
+    @JsonProperty("task") String task) {
 
   /** The same result with another status. */
   public TrialResult withStatus(String s) {
@@ -54,7 +57,8 @@ public record TrialResult(
         finishedSeconds,
         resumedEpochs,
         jobSeconds,
-        stopped);
+        stopped,
+        task);
   }
 
   /**
@@ -74,7 +78,26 @@ public record TrialResult(
         at,
         resumedEpochs,
         job,
-        stopped);
+        stopped,
+        task);
+  }
+
+  /** The same result, run by the parallel task {@code index} of the Flink job {@code job}. */
+  public TrialResult ranOn(String job, int index) {
+    return new TrialResult(
+        id,
+        point,
+        budget,
+        curve,
+        bestValidRmse,
+        bestEpoch,
+        status,
+        seconds,
+        finishedSeconds,
+        resumedEpochs,
+        jobSeconds,
+        stopped,
+        job + "/" + index);
   }
 
   /** Epochs this trial trained itself (a resumed trial's earlier epochs are not counted). */

@@ -78,6 +78,7 @@ public final class TrialRunner {
         0,
         resumed,
         0,
-        stopped);
+        stopped,
+        null);
   }
 }

@@ -38,9 +38,10 @@ import java.util.function.Consumer;
  * slot waits for a rung to finish and a model-based searcher learns from every first-rung result.
  * Once no new configuration is left, a free slot promotes a configuration that ranks in the top
  * third (rounded up) of the most results its rung can still get, rather than wait for the rung's
- * last results, so no slot idles while a promotion is open. New first-rung configurations go up to
- * three to a Flink job (one task), sharing its fixed cost. Trials that went no further are reported
- * as pruned.
+ * last results, so no slot idles while a promotion is open. In a tuning session ({@link
+ * FlinkTrialExecutor#sessions}) every trial goes to a free worker task of the session's one job as
+ * soon as it is decided; with a job per round, new first-rung configurations go up to three to a
+ * Flink job (one task), sharing its fixed cost. Trials that went no further are reported as pruned.
  */
 public final class Tuner {
   static final int ETA = 3;
@@ -101,6 +102,16 @@ public final class Tuner {
    * @param pruner none, sha (synchronous successive halving) or asha (asynchronous)
    */
   public Outcome tune(DataSpec data, int budget, String algo, String pruner, long seed)
+      throws Exception {
+    try {
+      return tuneInSession(data, budget, algo, pruner, seed);
+    } finally {
+      // Trials, rungs and the defaults' trial share one session; its job ends with the run.
+      executor.endSession();
+    }
+  }
+
+  private Outcome tuneInSession(DataSpec data, int budget, String algo, String pruner, long seed)
       throws Exception {
     if (budget <= 0) {
       throw new IllegalArgumentException("budget must be > 0, got " + budget);
@@ -386,12 +397,17 @@ public final class Tuner {
             return;
           }
           jobs.add(job);
-          // New first-rung configurations go in batches, each job's fixed cost shared by up to
-          // ETA of them, leaving the other slots their share of what is left.
+          // With a job per round, new first-rung configurations go in batches, each job's fixed
+          // cost shared by up to ETA of them, leaving the other slots their share of what is left.
+          // In a session a trial costs no job: one at a time, so every result counts at once.
           int batch =
-              Math.min(
-                  ETA,
-                  (int) Math.ceil((budget - points.size() + 1) / (double) executor.parallelism()));
+              executor.sessions()
+                  ? 1
+                  : Math.min(
+                      ETA,
+                      (int)
+                          Math.ceil(
+                              (budget - points.size() + 1) / (double) executor.parallelism()));
           while (job.rung == 0 && jobs.size() < batch && points.size() < budget) {
             job = next();
             jobs.add(job);

@@ -24,7 +24,8 @@ class SearchersTest {
     for (int i = 0; i < n; i++) {
       Map<String, Object> p = s.next(1, history).get(0);
       double v = objective(p);
-      history.add(new TrialResult("t" + i, p, 1, List.of(v), v, 1, "completed", 0, 0, 0, 0, false));
+      history.add(
+          new TrialResult("t" + i, p, 1, List.of(v), v, 1, "completed", 0, 0, 0, 0, false, null));
     }
     return history;
   }

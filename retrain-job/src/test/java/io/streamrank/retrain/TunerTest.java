@@ -129,6 +129,11 @@ class TunerTest {
     assertThat(t).extracting(TrialResult::finishedSeconds).isSorted();
     assertThat(t).allSatisfy(r -> assertThat(r.jobSeconds()).isGreaterThanOrEqualTo(r.seconds()));
     assertResumed(t);
+    // The whole search ran as one tuning session: one Flink job, on both of its parallel tasks.
+    assertThat(t.stream().map(r -> r.task().substring(0, r.task().indexOf('/'))).distinct())
+        .hasSize(1);
+    assertThat(t.stream().map(r -> r.task().substring(r.task().indexOf('/') + 1)).distinct())
+        .hasSize(2);
     assertThat(o.best().bestValidRmse())
         .isEqualTo(t.stream().mapToDouble(TrialResult::bestValidRmse).min().orElseThrow());
     // The features were searched with the data's features off: the defaults ran both ways.
