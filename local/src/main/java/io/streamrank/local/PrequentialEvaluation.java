@@ -348,14 +348,22 @@ public final class PrequentialEvaluation {
    * versions and returns its URI.
    */
   private String foldInTable(Split split, Path registry) throws java.io.IOException {
-    FoldInTable table =
-        FoldInTable.fit(split.train(), FOLD_IN_DIM, FOLD_IN_ALS_LAMBDA, 15, FOLD_IN_RIDGE, 42L);
     Path file = registry.resolve("fold-in-table.bin");
-    java.nio.file.Files.write(file, table.toBytes());
+    FoldInTable table = writeFoldInTable(split.train(), file);
     out.printf(
         "fold-in table: %,d movies x %d, ridge %.0f, sha256 %s%n",
         table.size(), table.dim(), table.ridge(), table.sha256());
     return file.toUri().toString();
+  }
+
+  /**
+   * Fits a fold-in table on {@code train} as {@code evaluate} does, and writes it to {@code file}.
+   */
+  static FoldInTable writeFoldInTable(List<Rating> train, Path file) throws java.io.IOException {
+    FoldInTable table =
+        FoldInTable.fit(train, FOLD_IN_DIM, FOLD_IN_ALS_LAMBDA, 15, FOLD_IN_RIDGE, 42L);
+    java.nio.file.Files.write(file, table.toBytes());
+    return table;
   }
 
   /** The published initial version and its validation RMSE. */

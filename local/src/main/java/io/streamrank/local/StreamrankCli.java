@@ -409,7 +409,8 @@ public final class StreamrankCli implements Callable<Integer> {
     @Option(
         names = "--variants",
         split = ",",
-        defaultValue = "scoring,identity,per_event,naive,scoring_with_ratings,features",
+        defaultValue =
+            "scoring,identity,per_event,naive,scoring_with_ratings,features,features_fold_in",
         description = "Variants to run, in this order (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 

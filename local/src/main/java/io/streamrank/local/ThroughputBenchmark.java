@@ -119,7 +119,14 @@ public final class ThroughputBenchmark {
 
   /** The variants, in the order they run. */
   public static final List<String> VARIANTS =
-      List.of("scoring", "identity", "per_event", "naive", "scoring_with_ratings", "features");
+      List.of(
+          "scoring",
+          "identity",
+          "per_event",
+          "naive",
+          "scoring_with_ratings",
+          "features",
+          "features_fold_in");
 
   /**
    * One variant's ramp: per offered rate, achieved rate, latency percentiles, the CPU time this
@@ -259,6 +266,10 @@ public final class ThroughputBenchmark {
     double features = sustainable(variants.getOrDefault("features", List.of()));
     ratios.put(
         "features_over_scoring_with_ratings_rate", withRatings > 0 ? features / withRatings : 0);
+    double foldIn = sustainable(variants.getOrDefault("features_fold_in", List.of()));
+    ratios.put(
+        "features_fold_in_over_scoring_with_ratings_rate",
+        withRatings > 0 ? foldIn / withRatings : 0);
     ratios.put(
         "features_over_scoring_with_ratings_cpu_per_event",
         cpuRatio(
@@ -307,7 +318,7 @@ public final class ThroughputBenchmark {
       Settings s,
       boolean measure)
       throws Exception {
-    boolean features = variant.equals("features");
+    boolean features = variant.startsWith("features");
     boolean ratings = features || variant.equals("scoring_with_ratings");
     // Topic prefixes and printed names as before the variants became selectable.
     String name =
@@ -320,7 +331,7 @@ public final class ThroughputBenchmark {
     ModelProvider provider =
         switch (variant) {
           case "identity" -> identity();
-          case "features" -> featureModel(fixture);
+          case "features", "features_fold_in" -> featureModel(fixture);
           case "naive" ->
               new NaiveOnnxProvider(
                   fixture.registry().toUri().toString(), fixture.model().version());
@@ -339,6 +350,13 @@ public final class ThroughputBenchmark {
     conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
     conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(s.bufferTimeoutMs()));
     conf.set(ScoringOptions.FEATURES_ENABLED, features);
+    if (variant.equals("features_fold_in")) {
+      Path table = fixture.registry().resolve("fold-in-table.bin");
+      if (!Files.exists(table)) {
+        PrequentialEvaluation.writeFoldInTable(fixture.split().train(), table);
+      }
+      conf.set(ScoringOptions.FEATURES_FOLD_IN_TABLE, table.toUri().toString());
+    }
     StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
     KafkaScoringJob.configure(env, conf);
     KafkaScoringJob.create(conf, provider).build(env);

@@ -46,6 +46,7 @@ class ThroughputBenchmarkTest {
                     // Features first: its throwaway pass and its ramp share one published model.
                     List.of(
                         "features",
+                        "features_fold_in",
                         "scoring",
                         "identity",
                         "per_event",
@@ -57,7 +58,13 @@ class ThroughputBenchmarkTest {
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
     assertThat(variants)
         .containsOnlyKeys(
-            "scoring", "identity", "per_event", "naive", "scoring_with_ratings", "features");
+            "scoring",
+            "identity",
+            "per_event",
+            "naive",
+            "scoring_with_ratings",
+            "features",
+            "features_fold_in");
     assertThat(variants.values())
         .allSatisfy(
             steps -> {
