@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
       StreamrankCli.BenchCommand.class,
       ClusterCommand.class,
       RetrainWorkerCommand.class,
+      FoldInTableCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StreamrankCli implements Callable<Integer> {
