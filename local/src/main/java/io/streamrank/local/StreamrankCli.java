@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -328,6 +330,14 @@ public final class StreamrankCli implements Callable<Integer> {
                 + " pipeline first (default: ${DEFAULT-VALUE}; 0 for none).")
     int warmUpSeconds;
 
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description =
+            "A scoring-job setting (a streamrank.* key, as the job's own arguments take), e.g."
+                + " --set streamrank.checkpoint-interval=60s; repeatable.")
+    Map<String, String> jobSettings = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
       require(rate > 0, "--rate must be > 0");
@@ -335,7 +345,9 @@ public final class StreamrankCli implements Callable<Integer> {
       require(parallelism > 0, "--parallelism must be > 0");
       require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
       new SwapBenchmark(System.out)
-          .run(new SwapBenchmark.Settings(rate, seconds, window, parallelism, warmUpSeconds));
+          .run(
+              new SwapBenchmark.Settings(
+                  rate, seconds, window, parallelism, warmUpSeconds, jobSettings));
       return 0;
     }
   }

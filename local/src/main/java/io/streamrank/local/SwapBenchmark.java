@@ -44,7 +44,23 @@ public final class SwapBenchmark {
    *     of a core 50 s into a run, and its pauses are the longest steady-state gaps)
    */
   public record Settings(
-      double rate, int seconds, int windowSeconds, int parallelism, int warmUpSeconds) {}
+      double rate,
+      int seconds,
+      int windowSeconds,
+      int parallelism,
+      int warmUpSeconds,
+      Map<String, String> jobSettings) {
+    public Settings {
+      jobSettings = Map.copyOf(jobSettings);
+      KafkaScoringJob.settings(jobSettings); // names an unknown key before anything starts
+    }
+
+    /** Settings with the scoring job's defaults. */
+    public Settings(
+        double rate, int seconds, int windowSeconds, int parallelism, int warmUpSeconds) {
+      this(rate, seconds, windowSeconds, parallelism, warmUpSeconds, Map.of());
+    }
+  }
 
   /**
    * The figures.
@@ -121,7 +137,9 @@ public final class SwapBenchmark {
         Runtime.getRuntime().availableProcessors());
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       kafka.createTopics(topics, s.parallelism());
-      Configuration conf = new Configuration();
+      Configuration conf = KafkaScoringJob.settings(s.jobSettings());
+      out.printf(
+          "scoring job settings: %s%n", s.jobSettings().isEmpty() ? "defaults" : s.jobSettings());
       conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
       conf.set(ScoringOptions.GATE_MARGIN, 1.0);
       StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);

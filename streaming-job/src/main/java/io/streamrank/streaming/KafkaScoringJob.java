@@ -14,8 +14,13 @@ import io.streamrank.schemas.Topic;
 import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.monitor.ReferenceSource;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -55,30 +60,39 @@ public final class KafkaScoringJob {
    * @throws IllegalArgumentException naming an argument without a value or an unknown key
    */
   static Configuration parseArgs(String[] args) {
-    java.util.Map<String, String> known = new java.util.HashMap<>();
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i += 2) {
+      String key = args[i].startsWith("--") ? args[i].substring(2) : args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("setting " + key + " has no value");
+      }
+      values.put(key, args[i + 1]);
+    }
+    return settings(values);
+  }
+
+  /**
+   * A configuration of the job's settings, each key one of {@link ScoringOptions}' (what {@code
+   * --set key=value} of the benchmarks passes on).
+   *
+   * @throws IllegalArgumentException naming an unknown key and listing the known ones
+   */
+  public static Configuration settings(Map<String, String> values) {
+    Set<String> known = new TreeSet<>();
     for (var f : ScoringOptions.class.getFields()) {
       try {
-        if (f.get(null) instanceof org.apache.flink.configuration.ConfigOption<?> o) {
-          known.put(o.key(), o.key());
+        if (f.get(null) instanceof ConfigOption<?> o) {
+          known.add(o.key());
         }
       } catch (IllegalAccessException e) {
         throw new IllegalStateException("cannot read option " + f.getName(), e);
       }
     }
-    java.util.Map<String, String> values = new java.util.HashMap<>();
-    for (int i = 0; i < args.length; i += 2) {
-      String key = args[i].startsWith("--") ? args[i].substring(2) : args[i];
-      if (!known.containsKey(key)) {
+    for (String key : values.keySet()) {
+      if (!known.contains(key)) {
         throw new IllegalArgumentException(
-            "unknown setting '"
-                + args[i]
-                + "', expected one of "
-                + new java.util.TreeSet<>(known.keySet()));
+            "unknown setting '" + key + "', expected one of " + known);
       }
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("setting " + key + " has no value");
-      }
-      values.put(key, args[i + 1]);
     }
     return Configuration.fromMap(values);
   }
@@ -146,6 +160,7 @@ public final class KafkaScoringJob {
         .batchSize(conf.get(ScoringOptions.BATCH_SIZE))
         .flushIntervalMs(conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis())
         .gateMargin(conf.get(ScoringOptions.GATE_MARGIN))
+        .predictionsSinkOwnTask(conf.get(ScoringOptions.PREDICTIONS_SINK_OWN_TASK))
         .features(ScoringOptions.featureSettings(conf))
         .build();
   }

@@ -24,6 +24,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
@@ -99,7 +100,11 @@ public final class ScoringJob {
                 new AvroTypeInfo<>(Prediction.class),
                 new BatchScoringOperator(b.model, b.batchSize, b.flushIntervalMs, b.gateMargin))
             .uid("batch-scoring");
-    scored.sinkTo(b.predictions).uid("predictions-sink").name("predictions");
+    DataStreamSink<Prediction> predictions =
+        scored.sinkTo(b.predictions).uid("predictions-sink").name("predictions");
+    if (b.predictionsSinkOwnTask) {
+      predictions.disableChaining();
+    }
     DataStream<MonitorReport> modelReports = scored.getSideOutput(BatchScoringOperator.MONITORING);
     Monitors.Outputs monitors =
         Monitors.attach(scored, ratings, modelReports, b.monitorSettings, b.references);
@@ -159,6 +164,7 @@ public final class ScoringJob {
     private int batchSize = 256;
     private long flushIntervalMs = 20;
     private double gateMargin = 0.02;
+    private boolean predictionsSinkOwnTask = true;
     private FeatureSettings features;
 
     private Builder() {}
@@ -250,6 +256,15 @@ public final class ScoringJob {
     /** Largest micro-batch (default 256). */
     public Builder batchSize(int n) {
       this.batchSize = n;
+      return this;
+    }
+
+    /**
+     * Whether the predictions sink runs as its own task (default) or chained to the scoring
+     * operator; see {@link ScoringOptions#PREDICTIONS_SINK_OWN_TASK}.
+     */
+    public Builder predictionsSinkOwnTask(boolean ownTask) {
+      this.predictionsSinkOwnTask = ownTask;
       return this;
     }
 

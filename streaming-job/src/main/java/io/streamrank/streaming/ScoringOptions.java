@@ -88,6 +88,16 @@ public final class ScoringOptions {
                   + " chained (Flink's default is 100 ms, which then dominates end-to-end latency);"
                   + " 0 flushes after every record.");
 
+  public static final ConfigOption<Boolean> PREDICTIONS_SINK_OWN_TASK =
+      ConfigOptions.key("streamrank.predictions.sink-own-task")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Run the predictions sink as its own task instead of chained to the scoring"
+                  + " operator. The sink flushes its Kafka producer at every checkpoint and waits"
+                  + " for the broker; in its own task that wait holds up only the sink, not"
+                  + " scoring. false saves one local serialized hop per prediction.");
+
   public static final ConfigOption<Integer> BATCH_SIZE =
       ConfigOptions.key("streamrank.scoring.batch-size")
           .intType()

@@ -8,6 +8,9 @@ import io.streamrank.streaming.monitor.MonitorSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -72,6 +75,38 @@ class ScoringJobBuilderTest {
     KafkaScoringJob.configure(env, conf);
     KafkaScoringJob.create(conf, TestModels.provider()).build(env);
     assertThat(env.getStreamGraph().getStreamNodes()).hasSizeGreaterThan(10);
+  }
+
+  @Test
+  void settingsByKeyNameAnUnknownKeyAndListTheKnownOnes() {
+    assertThatThrownBy(
+            () -> KafkaScoringJob.settings(Map.of("streamrank.checkpoint-intervall", "1s")))
+        .hasMessageContaining("unknown setting 'streamrank.checkpoint-intervall'")
+        .hasMessageContaining("streamrank.checkpoint-interval,");
+    Configuration conf =
+        KafkaScoringJob.settings(Map.of("streamrank.predictions.sink-own-task", "false"));
+    assertThat(conf.get(ScoringOptions.PREDICTIONS_SINK_OWN_TASK)).isFalse();
+    assertThat(new Configuration().get(ScoringOptions.PREDICTIONS_SINK_OWN_TASK)).isTrue();
+  }
+
+  /**
+   * By default the predictions sink is a task of its own, so its producer flush at each checkpoint
+   * does not hold up scoring; {@code false} chains it to the scoring operator.
+   */
+  @ParameterizedTest(name = "own task {0}")
+  @ValueSource(booleans = {false, true})
+  void thePredictionsSinkIsChainedOnlyWhenToldTo(boolean ownTask) {
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.PREDICTIONS_SINK_OWN_TASK, ownTask);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    KafkaScoringJob.configure(env, conf);
+    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
+    List<String> tasks = new ArrayList<>();
+    env.getStreamGraph().getJobGraph().getVertices().forEach(v -> tasks.add(v.getName()));
+    String scoring =
+        tasks.stream().filter(n -> n.contains("batched ONNX scoring")).findFirst().orElseThrow();
+    assertThat(scoring.contains("predictions: Writer")).as(scoring).isEqualTo(!ownTask);
+    assertThat(tasks).filteredOn(n -> n.contains("predictions: Writer")).hasSize(1);
   }
 
   @Test

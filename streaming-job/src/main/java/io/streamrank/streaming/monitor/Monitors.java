@@ -131,7 +131,7 @@ public final class Monitors {
     return records
         .transform(
             name + " partials",
-            Types.POJO(WindowPartial.class),
+            WindowPartialSerializer.TYPE,
             new PartialWindows<>(statistic, version, windowMs, references))
         .uid(name + "-partials")
         .keyBy(WindowPartial::getModelVersion, Types.STRING)

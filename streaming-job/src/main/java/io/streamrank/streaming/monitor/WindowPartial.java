@@ -4,7 +4,8 @@ package io.streamrank.streaming.monitor;
  * One subtask's partial accumulator of a monitor window: the sums and counts of the records of one
  * model version in one window that the subtask saw since its last flush. Monitors add partials up
  * (every {@link WindowStatistic} accumulator is a sum), so each prediction is measured where it is
- * produced and only these small arrays cross the network. A Flink POJO.
+ * produced and only these small arrays cross the network, written by {@link
+ * WindowPartialSerializer}.
  */
 public final class WindowPartial {
   public String modelVersion;
@@ -12,7 +13,7 @@ public final class WindowPartial {
   public long records;
   public double[] acc;
 
-  /** For Flink's POJO serializer. */
+  /** An empty partial, for {@link WindowPartialSerializer#createInstance()}. */
   public WindowPartial() {}
 
   public WindowPartial(String modelVersion, long windowStart, long records, double[] acc) {
