@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code streamrank} command line. */
@@ -330,13 +331,7 @@ public final class StreamrankCli implements Callable<Integer> {
                 + " pipeline first (default: ${DEFAULT-VALUE}; 0 for none).")
     int warmUpSeconds;
 
-    @Option(
-        names = "--set",
-        paramLabel = "KEY=VALUE",
-        description =
-            "A scoring-job setting (a streamrank.* key, as the job's own arguments take), e.g."
-                + " --set streamrank.checkpoint-interval=60s; repeatable.")
-    Map<String, String> jobSettings = new LinkedHashMap<>();
+    @Mixin JobSettings jobSettings;
 
     @Override
     public Integer call() throws Exception {
@@ -347,7 +342,7 @@ public final class StreamrankCli implements Callable<Integer> {
       new SwapBenchmark(System.out)
           .run(
               new SwapBenchmark.Settings(
-                  rate, seconds, window, parallelism, warmUpSeconds, jobSettings));
+                  rate, seconds, window, parallelism, warmUpSeconds, jobSettings.values));
       return 0;
     }
   }
@@ -449,6 +444,8 @@ public final class StreamrankCli implements Callable<Integer> {
                 + " JVM, one after the other).")
     boolean jvmPerVariant;
 
+    @Mixin JobSettings jobSettings;
+
     @Override
     public Integer call() throws Exception {
       require(
@@ -474,7 +471,8 @@ public final class StreamrankCli implements Callable<Integer> {
                       warmUpSeconds,
                       bufferTimeoutMs,
                       variants,
-                      passWarmUpSeconds));
+                      passWarmUpSeconds,
+                      jobSettings.values));
       if (outFile != null) {
         ThroughputBenchmark.write(report, outFile);
         System.out.println("report written to " + outFile);
@@ -507,8 +505,20 @@ public final class StreamrankCli implements Callable<Integer> {
               "--warm-up-seconds=" + warmUpSeconds,
               "--throwaway-pass-seconds=" + passWarmUpSeconds,
               "--buffer-timeout-ms=" + bufferTimeoutMs));
+      jobSettings.values.forEach((k, v) -> c.add("--set=" + k + "=" + v));
       return c;
     }
+  }
+
+  /** The benchmarks' {@code --set KEY=VALUE}: scoring-job settings over the benchmark's own. */
+  static final class JobSettings {
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description =
+            "A scoring-job setting (a streamrank.* key, as the job's own arguments take), e.g."
+                + " --set streamrank.checkpoint-interval=60s; repeatable.")
+    Map<String, String> values = new LinkedHashMap<>();
   }
 
   static void require(boolean ok, String message) {

@@ -81,11 +81,15 @@ public final class ThroughputBenchmark {
       int warmUpSeconds,
       long bufferTimeoutMs,
       List<String> variants,
-      int passWarmUpSeconds) {
+      int passWarmUpSeconds,
+      Map<String, String> jobSettings) {
     /**
-     * @throws IllegalArgumentException naming a variant that does not exist
+     * @throws IllegalArgumentException naming a variant that does not exist or an unknown job
+     *     setting
      */
     public Settings {
+      jobSettings = Map.copyOf(jobSettings);
+      KafkaScoringJob.settings(jobSettings);
       for (String v : variants) {
         if (!VARIANTS.contains(v)) {
           throw new IllegalArgumentException(
@@ -113,7 +117,8 @@ public final class ThroughputBenchmark {
           warmUpSeconds,
           ScoringOptions.BUFFER_TIMEOUT.defaultValue().toMillis(),
           VARIANTS,
-          0);
+          0,
+          Map.of());
     }
   }
 
@@ -215,6 +220,7 @@ public final class ThroughputBenchmark {
     conditions.put("warm_up_seconds", s.warmUpSeconds());
     conditions.put("throwaway_pass_seconds", s.passWarmUpSeconds());
     conditions.put("buffer_timeout_ms", s.bufferTimeoutMs());
+    conditions.put("job_settings", new java.util.TreeMap<>(s.jobSettings()));
     conditions.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
     conditions.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
     conditions.put("delivery", "at-least-once sinks (exactly-once adds the checkpoint interval)");
@@ -300,7 +306,8 @@ public final class ThroughputBenchmark {
             s.passWarmUpSeconds(),
             s.bufferTimeoutMs(),
             s.variants(),
-            0);
+            0,
+            s.jobSettings());
     ramp(kafka, variant, "throwaway-", fixture, pass, false);
   }
 
@@ -350,6 +357,7 @@ public final class ThroughputBenchmark {
     conf.set(ScoringOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(10));
     conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(s.bufferTimeoutMs()));
     conf.set(ScoringOptions.FEATURES_ENABLED, features);
+    conf.addAll(KafkaScoringJob.settings(s.jobSettings()));
     if (variant.equals("features_fold_in")) {
       Path table = fixture.registry().resolve("fold-in-table.bin");
       if (!Files.exists(table)) {

@@ -26,7 +26,8 @@ class ThroughputBenchmarkTest {
           0,
           10,
           List.of("identity", "scoring"),
-          0);
+          0,
+          Map.of());
 
   @Test
   @SuppressWarnings("unchecked")
@@ -52,9 +53,12 @@ class ThroughputBenchmarkTest {
                         "per_event",
                         "naive",
                         "scoring_with_ratings"),
-                    1));
+                    1,
+                    Map.of("streamrank.scoring.flush-interval", "7ms")));
     assertThat(report).containsKeys("conditions", "raw_onnx_rows_per_second", "variants", "ratios");
     assertThat((double) report.get("raw_onnx_rows_per_second")).isPositive();
+    assertThat((Map<String, Object>) report.get("conditions"))
+        .containsEntry("job_settings", Map.of("streamrank.scoring.flush-interval", "7ms"));
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
     assertThat(variants.keySet()).containsExactlyInAnyOrderElementsOf(ThroughputBenchmark.VARIANTS);
     assertThat(variants.values())
@@ -123,9 +127,39 @@ class ThroughputBenchmarkTest {
     assertThatThrownBy(
             () ->
                 new ThroughputBenchmark.Settings(
-                    new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(1), 0, 10, List.of("fast"), 0))
+                    new int[] {500},
+                    1,
+                    1,
+                    64,
+                    5,
+                    Duration.ofSeconds(1),
+                    0,
+                    10,
+                    List.of("fast"),
+                    0,
+                    Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown bench variant 'fast'")
         .hasMessageContaining("scoring_with_ratings");
+  }
+
+  @Test
+  void anUnknownJobSettingIsNamed() {
+    assertThatThrownBy(
+            () ->
+                new ThroughputBenchmark.Settings(
+                    new int[] {500},
+                    1,
+                    1,
+                    64,
+                    5,
+                    Duration.ofSeconds(1),
+                    0,
+                    10,
+                    List.of("scoring"),
+                    0,
+                    Map.of("streamrank.flush", "1ms")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown setting 'streamrank.flush'");
   }
 }
