@@ -82,6 +82,40 @@ public final class FlinkTrialExecutor implements AutoCloseable {
   }
 
   /**
+   * An executor that runs each search as a tuning session ({@link #session}) on a running Flink
+   * cluster: the session's job is submitted through the JobManager's REST endpoint with {@code
+   * jobJar} (the retrain-job module's {@code -job.jar}), so its worker tasks run on the cluster's
+   * TaskManagers and connect back to this process at {@code tunerHost}.
+   *
+   * @param rest the JobManager's REST endpoint, e.g. {@code http://jobmanager:8081}
+   * @param jobJar the tuning job's jar, shipped with every session
+   * @param parallelism worker tasks of a session (task slots the trials use at once)
+   * @param tunerHost this process's address as the TaskManagers reach it
+   * @throws IllegalArgumentException naming a missing jar or an endpoint without host or port
+   */
+  public static FlinkTrialExecutor onCluster(
+      URI rest, java.nio.file.Path jobJar, int parallelism, String tunerHost) {
+    if (rest.getHost() == null || rest.getPort() < 0) {
+      throw new IllegalArgumentException(
+          "the JobManager's REST endpoint needs a host and a port, got " + rest);
+    }
+    if (!java.nio.file.Files.isRegularFile(jobJar)) {
+      throw new IllegalArgumentException(
+          "no tuning job jar at "
+              + jobJar.toAbsolutePath()
+              + " (./mvnw -pl retrain-job -am package builds streamrank-retrain-job-*-job.jar)");
+    }
+    Configuration client = new Configuration();
+    String jar = jobJar.toAbsolutePath().toString();
+    return session(
+        () ->
+            StreamExecutionEnvironment.createRemoteEnvironment(
+                rest.getHost(), rest.getPort(), client, jar),
+        parallelism,
+        tunerHost);
+  }
+
+  /**
    * An executor on its own in-process Flink cluster (one TaskManager with {@code parallelism}
    * slots, every endpoint on 127.0.0.1) that it starts now and stops on {@link #close}: started
    * once, it runs each search as a tuning session ({@link #session}) on loopback.
