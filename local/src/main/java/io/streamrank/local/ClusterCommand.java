@@ -246,7 +246,7 @@ final class ClusterCommand implements Callable<Integer> {
           null);
     }
 
-    private static Path defaultJobJar() throws IOException {
+    static Path defaultJobJar() throws IOException {
       Path target = Path.of("streaming-job", "target");
       if (!Files.isDirectory(target)) {
         return target.resolve("streamrank-streaming-job-VERSION-job.jar");

@@ -5,6 +5,7 @@ import io.streamrank.datasets.MovieLens;
 import io.streamrank.datasets.RatingData;
 import io.streamrank.datasets.SyntheticGenerator;
 import io.streamrank.schemas.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -333,16 +334,48 @@ public final class StreamrankCli implements Callable<Integer> {
 
     @Mixin JobSettings jobSettings;
 
+    @Option(
+        names = "--process-cluster",
+        paramLabel = "DIR",
+        description =
+            "Run the job the production way instead of in this JVM: the broker, a JobManager and"
+                + " --parallelism one-slot TaskManagers each in a JVM of its own (as ./streamrank"
+                + " cluster starts them; DIR holds their configuration, logs and gc logs), the job"
+                + " submitted as its job jar.")
+    Path clusterDir;
+
+    @Option(
+        names = "--flink-lib",
+        defaultValue = "flink-dist/target/flink/lib",
+        description = "Flink's lib/ for --process-cluster (default: ${DEFAULT-VALUE}).")
+    Path flinkLib;
+
+    @Option(
+        names = "--job-jar",
+        paramLabel = "JAR",
+        description =
+            "The job jar for --process-cluster (default: streaming-job/target/*-job.jar).")
+    Path jobJar;
+
     @Override
     public Integer call() throws Exception {
       require(rate > 0, "--rate must be > 0");
       require(seconds > 2 * window, "--seconds must be more than twice --window");
       require(parallelism > 0, "--parallelism must be > 0");
       require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
+      SwapBenchmark.ClusterLayout cluster = null;
+      if (clusterDir != null) {
+        Path jar = jobJar != null ? jobJar : ClusterCommand.Up.defaultJobJar();
+        require(
+            Files.isRegularFile(jar),
+            "no job jar at " + jar + " (build it: ./mvnw -q -pl local -am package -DskipTests)");
+        require(Files.isDirectory(flinkLib), "no Flink lib/ at " + flinkLib);
+        cluster = new SwapBenchmark.ClusterLayout(clusterDir, flinkLib, jar);
+      }
       new SwapBenchmark(System.out)
           .run(
               new SwapBenchmark.Settings(
-                  rate, seconds, window, parallelism, warmUpSeconds, jobSettings.values));
+                  rate, seconds, window, parallelism, warmUpSeconds, jobSettings.values, cluster));
       return 0;
     }
   }

@@ -14,6 +14,7 @@ import io.streamrank.retrain.ModelAnnouncer;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Topics;
 import io.streamrank.streaming.KafkaScoringJob;
+import io.streamrank.streaming.ModelProvider;
 import io.streamrank.streaming.ScoringOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -49,18 +50,30 @@ public final class SwapBenchmark {
       int windowSeconds,
       int parallelism,
       int warmUpSeconds,
-      Map<String, String> jobSettings) {
+      Map<String, String> jobSettings,
+      ClusterLayout cluster) {
     public Settings {
       jobSettings = Map.copyOf(jobSettings);
       KafkaScoringJob.settings(jobSettings); // names an unknown key before anything starts
     }
 
-    /** Settings with the scoring job's defaults. */
+    /** Settings with the scoring job's defaults, in this JVM. */
     public Settings(
         double rate, int seconds, int windowSeconds, int parallelism, int warmUpSeconds) {
-      this(rate, seconds, windowSeconds, parallelism, warmUpSeconds, Map.of());
+      this(rate, seconds, windowSeconds, parallelism, warmUpSeconds, Map.of(), null);
     }
   }
+
+  /**
+   * The production layout instead of one JVM: the broker, the JobManager and {@code parallelism}
+   * one-slot TaskManagers each in a JVM of its own ({@link ProcessCluster}), the job submitted as
+   * its job jar; only the producer and the collector stay in this JVM.
+   *
+   * @param workDir the cluster's directory (configuration, logs, checkpoints)
+   * @param flinkLib Flink's lib/ directory
+   * @param jobJar the scoring job's jar
+   */
+  public record ClusterLayout(Path workDir, Path flinkLib, Path jobJar) {}
 
   /**
    * The figures.
@@ -135,21 +148,22 @@ public final class SwapBenchmark {
         s.seconds() / 2,
         s.windowSeconds() / 2,
         Runtime.getRuntime().availableProcessors());
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      kafka.createTopics(topics, s.parallelism());
-      Configuration conf = KafkaScoringJob.settings(s.jobSettings());
-      out.printf(
-          "scoring job settings: %s%n", s.jobSettings().isEmpty() ? "defaults" : s.jobSettings());
-      conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-      conf.set(ScoringOptions.GATE_MARGIN, 1.0);
-      StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
-      KafkaScoringJob.configure(env, conf);
-      KafkaScoringJob.create(conf, v1.provider()).build(env);
-      JobClient job = env.executeAsync("swap benchmark");
-      try (OutputCollector collector =
-              OutputCollector.withoutPerEventRecords(kafka.bootstrapServers(), topics);
-          ReplayProducer replay = new ReplayProducer(kafka.bootstrapServers(), topics);
-          ModelAnnouncer announcer = new ModelAnnouncer(kafka.bootstrapServers(), topics);
+    out.printf(
+        "scoring job settings: %s; layout: %s%n",
+        s.jobSettings().isEmpty() ? "defaults" : s.jobSettings(),
+        s.cluster() == null
+            ? "one JVM (embedded broker, MiniCluster, producer, collector)"
+            : "process cluster (broker, JobManager, "
+                + s.parallelism()
+                + " one-slot TaskManagers in JVMs of their own; producer and collector here)");
+    try (Deployment job =
+        s.cluster() == null
+            ? inThisJvm(s, v1.provider(), topics)
+            : onProcessCluster(s, dir, v1.version())) {
+      String bootstrap = job.bootstrapServers();
+      try (OutputCollector collector = OutputCollector.withoutPerEventRecords(bootstrap, topics);
+          ReplayProducer replay = new ReplayProducer(bootstrap, topics);
+          ModelAnnouncer announcer = new ModelAnnouncer(bootstrap, topics);
           GcPauses gc = new GcPauses()) {
         Thread reader = new Thread(collector, "bench-collector");
         reader.setDaemon(true);
@@ -167,7 +181,7 @@ public final class SwapBenchmark {
         replay.replay(stream.subList(half, events), s.rate(), "b-");
         replay.flush();
         waitFor(() -> collector.predictions() >= untimed + events, Duration.ofSeconds(120));
-        job.cancel().get();
+        job.cancel();
         collector.close();
         reader.join(10_000);
         long swapAt =
@@ -193,10 +207,117 @@ public final class SwapBenchmark {
             r.inWindow(),
             java.time.Instant.ofEpochMilli(r.steadyMaxGapEnd()),
             java.time.Instant.ofEpochMilli(r.swapMaxGapEnd()));
-        printPauseWithin(gc, "steady", r.steadyMaxGapEnd(), r.steadyMaxGap());
-        printPauseWithin(gc, "swap", r.swapMaxGapEnd(), r.swapMaxGap());
+        if (s.cluster() == null) {
+          printPauseWithin(gc, "steady", r.steadyMaxGapEnd(), r.steadyMaxGap());
+          printPauseWithin(gc, "swap", r.swapMaxGapEnd(), r.swapMaxGap());
+        } else {
+          out.println(
+              "GC pauses: the job's are in the TaskManagers' JVMs, not measured here (their gc"
+                  + " logs: "
+                  + s.cluster().workDir().resolve("log")
+                  + ")");
+        }
         return r;
       }
+    }
+  }
+
+  /** A running scoring job and the broker it reads from and writes to. */
+  private interface Deployment extends AutoCloseable {
+    String bootstrapServers();
+
+    void cancel() throws Exception;
+  }
+
+  /** The broker and a MiniCluster in this JVM, the job built from {@code provider}. */
+  private static Deployment inThisJvm(Settings s, ModelProvider provider, Topics topics)
+      throws Exception {
+    EmbeddedKafka kafka = EmbeddedKafka.start();
+    try {
+      kafka.createTopics(topics, s.parallelism());
+      Configuration conf = KafkaScoringJob.settings(s.jobSettings());
+      conf.set(ScoringOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      conf.set(ScoringOptions.GATE_MARGIN, 1.0);
+      StreamExecutionEnvironment env = LocalFlink.environment(s.parallelism(), false, 8081);
+      KafkaScoringJob.configure(env, conf);
+      KafkaScoringJob.create(conf, provider).build(env);
+      JobClient job = env.executeAsync("swap benchmark");
+      return new Deployment() {
+        @Override
+        public String bootstrapServers() {
+          return kafka.bootstrapServers();
+        }
+
+        @Override
+        public void cancel() throws Exception {
+          job.cancel().get();
+        }
+
+        @Override
+        public void close() throws Exception {
+          kafka.close();
+        }
+      };
+    } catch (Exception e) {
+      kafka.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A {@link ProcessCluster} of one-slot TaskManagers, the job submitted from its jar through the
+   * REST endpoint, serving {@code version} of the registry in {@code registryDir}.
+   */
+  private static Deployment onProcessCluster(Settings s, Path registryDir, String version)
+      throws Exception {
+    ClusterLayout layout = s.cluster();
+    ProcessCluster cluster =
+        ProcessCluster.start(
+            ProcessCluster.Settings.defaults(layout.workDir(), layout.flinkLib())
+                .withTaskManagers(s.parallelism(), 1)
+                .withPartitions(s.parallelism())
+                .withFlinkJavaOptions(
+                    List.of(
+                        "-Xlog:gc:file=" + layout.workDir().resolve("log").resolve("gc-%p.log"))));
+    try {
+      FlinkRestClient rest = cluster.rest();
+      List<String> args = new ArrayList<>();
+      Map<String, String> settings = new java.util.LinkedHashMap<>(s.jobSettings());
+      settings.put(ScoringOptions.BOOTSTRAP_SERVERS.key(), cluster.bootstrapServers());
+      settings.put(ScoringOptions.REGISTRY.key(), registryDir.toUri().toString());
+      settings.put(ScoringOptions.MODEL_VERSION.key(), version);
+      settings.put(ScoringOptions.GATE_MARGIN.key(), "1.0");
+      settings.forEach(
+          (k, v) -> {
+            args.add("--" + k);
+            args.add(v);
+          });
+      String jobId =
+          rest.run(
+              rest.uploadJar(layout.jobJar()),
+              KafkaScoringJob.class.getName(),
+              args,
+              s.parallelism(),
+              null);
+      return new Deployment() {
+        @Override
+        public String bootstrapServers() {
+          return cluster.bootstrapServers();
+        }
+
+        @Override
+        public void cancel() throws Exception {
+          rest.cancel(jobId);
+        }
+
+        @Override
+        public void close() throws Exception {
+          cluster.close();
+        }
+      };
+    } catch (Exception e) {
+      cluster.close();
+      throw e;
     }
   }
 
