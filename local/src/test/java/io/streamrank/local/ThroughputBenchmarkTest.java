@@ -124,20 +124,7 @@ class ThroughputBenchmarkTest {
 
   @Test
   void anUnknownVariantIsNamed() {
-    assertThatThrownBy(
-            () ->
-                new ThroughputBenchmark.Settings(
-                    new int[] {500},
-                    1,
-                    1,
-                    64,
-                    5,
-                    Duration.ofSeconds(1),
-                    0,
-                    10,
-                    List.of("fast"),
-                    0,
-                    Map.of()))
+    assertThatThrownBy(() -> settings(List.of("fast"), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown bench variant 'fast'")
         .hasMessageContaining("scoring_with_ratings");
@@ -145,21 +132,14 @@ class ThroughputBenchmarkTest {
 
   @Test
   void anUnknownJobSettingIsNamed() {
-    assertThatThrownBy(
-            () ->
-                new ThroughputBenchmark.Settings(
-                    new int[] {500},
-                    1,
-                    1,
-                    64,
-                    5,
-                    Duration.ofSeconds(1),
-                    0,
-                    10,
-                    List.of("scoring"),
-                    0,
-                    Map.of("streamrank.flush", "1ms")))
+    assertThatThrownBy(() -> settings(List.of("scoring"), Map.of("streamrank.flush", "1ms")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown setting 'streamrank.flush'");
+  }
+
+  private static ThroughputBenchmark.Settings settings(
+      List<String> variants, Map<String, String> jobSettings) {
+    return new ThroughputBenchmark.Settings(
+        new int[] {500}, 1, 1, 64, 5, Duration.ofSeconds(1), 0, 10, variants, 0, jobSettings);
   }
 }
