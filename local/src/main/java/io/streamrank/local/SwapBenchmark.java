@@ -87,6 +87,11 @@ public final class SwapBenchmark {
    * @param steadyMaxGapEnd scored wall time (epoch ms) of the prediction that ended the longest
    *     steady-state gap, to line it up with a profile's GC pauses and checkpoints
    * @param swapMaxGapEnd the same for the longest gap around the swap
+   * @param steadyMaxGapWait the longest any prediction that ended the longest steady gap had waited
+   *     in the scoring operator, ms: about the gap when events waited there through it (the
+   *     operator was stalled), short when none arrived during it (the stall was upstream: producer,
+   *     broker, source)
+   * @param swapMaxGapWait the same for the longest gap around the swap
    */
   public record Result(
       long steadyP99,
@@ -96,7 +101,9 @@ public final class SwapBenchmark {
       long predictions,
       long inWindow,
       long steadyMaxGapEnd,
-      long swapMaxGapEnd) {
+      long swapMaxGapEnd,
+      long steadyMaxGapWait,
+      long swapMaxGapWait) {
     public double p99Ratio() {
       return (double) swapP99 / Math.max(1, steadyP99);
     }
@@ -207,6 +214,11 @@ public final class SwapBenchmark {
             r.inWindow(),
             java.time.Instant.ofEpochMilli(r.steadyMaxGapEnd()),
             java.time.Instant.ofEpochMilli(r.swapMaxGapEnd()));
+        out.printf(
+            "predictions ending the longest gaps had waited up to %d ms (steady) and %d ms (swap)"
+                + " in the scoring operator: about the gap when scoring stalled, short when no"
+                + " events arrived%n",
+            r.steadyMaxGapWait(), r.swapMaxGapWait());
         if (s.cluster() == null) {
           printPauseWithin(gc, "steady", r.steadyMaxGapEnd(), r.steadyMaxGap());
           printPauseWithin(gc, "swap", r.swapMaxGapEnd(), r.swapMaxGap());
@@ -341,23 +353,28 @@ public final class SwapBenchmark {
     for (int i = 0; i < latency.length; i++) {
       (Math.abs(scored[i] - swapAt) <= halfWindowMs ? swapLat : steadyLat).add(latency[i]);
     }
-    long[] times = scored.clone();
+    // Each prediction as (scored time, latency) packed in one long, sorted by scored time.
+    long[] times = new long[scored.length];
+    for (int i = 0; i < scored.length; i++) {
+      times[i] = scored[i] << LATENCY_BITS | Math.min(Math.max(latency[i], 0), LATENCY_MASK);
+    }
     Arrays.sort(times);
     long steadyGap = 0;
     long swapGap = 0;
-    long steadyGapEnd = 0;
-    long swapGapEnd = 0;
+    int steadyGapEnd = 0;
+    int swapGapEnd = 0;
     for (int i = 1; i < times.length; i++) {
-      long gap = times[i] - times[i - 1];
-      if (Math.abs(times[i] - swapAt) <= halfWindowMs
-          || Math.abs(times[i - 1] - swapAt) <= halfWindowMs) {
+      long end = times[i] >>> LATENCY_BITS;
+      long start = times[i - 1] >>> LATENCY_BITS;
+      long gap = end - start;
+      if (Math.abs(end - swapAt) <= halfWindowMs || Math.abs(start - swapAt) <= halfWindowMs) {
         if (gap > swapGap) {
           swapGap = gap;
-          swapGapEnd = times[i];
+          swapGapEnd = i;
         }
       } else if (gap > steadyGap) {
         steadyGap = gap;
-        steadyGapEnd = times[i];
+        steadyGapEnd = i;
       }
     }
     return new Result(
@@ -367,8 +384,23 @@ public final class SwapBenchmark {
         swapGap,
         latency.length,
         swapLat.size(),
-        steadyGapEnd,
-        swapGapEnd);
+        times[steadyGapEnd] >>> LATENCY_BITS,
+        times[swapGapEnd] >>> LATENCY_BITS,
+        longestWaitScoredWith(times, steadyGapEnd),
+        longestWaitScoredWith(times, swapGapEnd));
+  }
+
+  private static final int LATENCY_BITS = 20;
+  private static final long LATENCY_MASK = (1L << LATENCY_BITS) - 1;
+
+  /** The longest latency of the predictions scored at the same time as {@code times[i]}. */
+  private static long longestWaitScoredWith(long[] times, int i) {
+    long at = times[i] >>> LATENCY_BITS;
+    long longest = 0;
+    for (int j = i; j < times.length && times[j] >>> LATENCY_BITS == at; j++) {
+      longest = Math.max(longest, times[j] & LATENCY_MASK);
+    }
+    return longest;
   }
 
   private static long p99(List<Long> values) {

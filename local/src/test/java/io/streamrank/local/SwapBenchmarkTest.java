@@ -23,6 +23,9 @@ class SwapBenchmarkTest {
     assertThat(r.steadyMaxGap()).isEqualTo(10);
     assertThat(r.swapMaxGapEnd()).isEqualTo(1060);
     assertThat(r.steadyMaxGapEnd()).isEqualTo(20);
+    // The prediction that ended the swap gap had waited 20 ms, the steady one 5 ms.
+    assertThat(r.swapMaxGapWait()).isEqualTo(20);
+    assertThat(r.steadyMaxGapWait()).isEqualTo(5);
     assertThat(r.swapP99()).isEqualTo(20);
     assertThat(r.steadyP99()).isEqualTo(5);
     assertThat(r.p99Ratio()).isEqualTo(4.0);
