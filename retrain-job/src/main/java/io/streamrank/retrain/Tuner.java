@@ -482,16 +482,16 @@ public final class Tuner {
 
     private Job start(int config, int rung) {
       running[rung]++;
-      // Without rungs a configuration runs once: no rung in its id, nothing to park for later.
-      boolean rungs = budgets.length > 1;
+      // Without pruning a configuration runs once: no rung in its id, nothing to park for later.
+      boolean pruning = budgets.length > 1;
       return new Job(
           config,
           rung,
           new TrialSpec(
-              rungs ? "t" + config + "-r" + rung : "t" + config,
+              pruning ? "t" + config + "-r" + rung : "t" + config,
               points.get(config),
               budgets[rung],
-              rungs ? run + config : null));
+              pruning ? run + config : null));
     }
 
     private synchronized void record(Job job, TrialResult result, double jobSeconds) {
