@@ -8,6 +8,9 @@ RMSE so far ("progress": one entry per trial result, stamped when the tuner had 
 the reference run's best validation RMSE, as a fraction of the reference run's search time
 ("search_seconds": trials only, before the refits); the same for the reference's best + 0.001
 and for within 0.5% of the reference's best (best * 1.005);
+the same on the whole command's clock, where the runs recorded it ("setup_seconds": the
+command's start to the search's, i.e. the in-process cluster's start, with the data prepared
+meanwhile): (setup + reached) / (reference's setup + reference's search);
 the epochs trained by then (a measure of work that the machine's load does not change);
 the Flink jobs the trials ran in (distinct job ids of the trials' "task", where recorded: one per
 run in a tuning session); and each submission's fixed cost: its time from submission to result
@@ -41,6 +44,13 @@ def epochs_until(run, seconds):
         if t["finished_seconds"] <= seconds)
 
 
+def command_clock(run, ref, t):
+    if t is None or "setup_seconds" not in run or "setup_seconds" not in ref:
+        return "?"
+    total = ref["setup_seconds"] + ref["search_seconds"]
+    return f"{run['setup_seconds'] + t:.1f} s = {(run['setup_seconds'] + t) / total:.1%}"
+
+
 def fixed_costs(run):
     jobs = {}
     for t in run["trials"]:
@@ -72,7 +82,9 @@ def main(ref_dir, *others):
             f" (defaults {r['default_valid_rmse']:.4f}), search {r['search_seconds']:.1f} s"
             f" = {r['search_seconds'] / whole:.1%} of the reference's;"
             f" reached {target:.4f} at {at(reached(r, target), whole)}"
-            f" ({epochs_until(r, reached(r, target))} epochs trained by then),"
+            f" ({epochs_until(r, reached(r, target))} epochs trained by then;"
+            f" on the whole command's clock {command_clock(r, ref, reached(r, target))},"
+            f" setup {r.get('setup_seconds', float('nan')):.1f} s),"
             f" {target + 0.001:.4f} at {at(reached(r, target + 0.001), whole)},"
             f" within 0.5% ({target * 1.005:.4f}) at {at(reached(r, target * 1.005), whole)};"
             f" {len(r['trials'])} trials in {len(costs)} submissions, {flink_jobs(r)} Flink jobs,"

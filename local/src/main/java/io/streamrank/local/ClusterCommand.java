@@ -201,6 +201,9 @@ final class ClusterCommand implements Callable<Integer> {
       List<String> args = new java.util.ArrayList<>();
       args.addAll(List.of("--registry", reg.toAbsolutePath().toString()));
       args.addAll(List.of("--budget", Integer.toString(retrainBudget)));
+      // The demo's search (random, 9 epochs), not the worker's defaults: a retrain on this
+      // machine's few cores stays as short as the demo's.
+      args.addAll(List.of("--algo", "random", "--epochs", "9"));
       if (data.data != null) {
         args.addAll(List.of("--data", data.data.toAbsolutePath().toString()));
       } else {

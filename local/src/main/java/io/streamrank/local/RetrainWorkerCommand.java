@@ -1,6 +1,5 @@
 package io.streamrank.local;
 
-import io.streamrank.model.ModelConfig;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.retrain.DataSpec;
 import io.streamrank.retrain.FlinkTrialExecutor;
@@ -41,6 +40,8 @@ final class RetrainWorkerCommand implements Callable<Integer> {
 
   @CommandLine.Mixin StreamrankCli.DataOptions data = new StreamrankCli.DataOptions();
 
+  @CommandLine.Mixin SearchOptions search = new SearchOptions();
+
   @Option(
       names = "--bootstrap-servers",
       defaultValue = "127.0.0.1:9092",
@@ -75,12 +76,6 @@ final class RetrainWorkerCommand implements Callable<Integer> {
   int budget;
 
   @Option(
-      names = "--parallelism",
-      defaultValue = "2",
-      description = "Trials run at once (default: ${DEFAULT-VALUE}).")
-  int parallelism;
-
-  @Option(
       names = "--margin",
       defaultValue = "0.0",
       description =
@@ -91,7 +86,7 @@ final class RetrainWorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StreamrankCli.require(budget > 0, "--budget must be > 0, got " + budget);
-    StreamrankCli.require(parallelism > 0, "--parallelism must be > 0, got " + parallelism);
+    search.validate();
     StreamrankCli.require(margin >= 0, "--margin must be >= 0, got " + margin);
     PrintStream out = System.out;
     Properties kafka = KafkaClientFile.load(kafkaProperties, bootstrapServers);
@@ -102,16 +97,10 @@ final class RetrainWorkerCommand implements Callable<Integer> {
             ? DataSpec.movieLens(data.data, "time")
             : DataSpec.synthetic(data.synthetic(), "time");
     // Its own in-process cluster: each request's search runs as one tuning session (one job).
-    FlinkTrialExecutor executor = FlinkTrialExecutor.local(parallelism);
+    FlinkTrialExecutor executor = FlinkTrialExecutor.local(search.parallelism);
     RetrainService service =
         new RetrainService(
-            new RetrainService.Settings(
-                spec,
-                budget,
-                "random",
-                "asha",
-                margin,
-                ModelConfig.defaults().toBuilder().epochs(9).build()),
+            settings(spec),
             executor,
             new ModelRegistry(registryUri),
             new ModelAnnouncer(kafka, topics),
@@ -142,6 +131,12 @@ final class RetrainWorkerCommand implements Callable<Integer> {
     loop.join();
     executor.close();
     return 0;
+  }
+
+  /** What each request runs: the data source, the budget, the search options and the margin. */
+  RetrainService.Settings settings(DataSpec spec) {
+    return new RetrainService.Settings(
+        spec, budget, search.algo, search.pruner, margin, search.baseConfig());
   }
 
   /** A URI as given, or a local directory as a file:// URI. */

@@ -1,6 +1,8 @@
 package io.streamrank.local;
 
 import io.streamrank.model.ModelConfig;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** How a hyperparameter search runs: {@code tune} and {@code retrain} share these options. */
@@ -34,6 +36,12 @@ final class SearchOptions {
 
   /** Checks the values, naming the bad option. */
   void validate() {
+    StreamrankCli.require(
+        List.of("grid", "random", "tpe").contains(algo.toLowerCase(Locale.ROOT)),
+        "--algo must be grid, random or tpe, got '" + algo + "'");
+    StreamrankCli.require(
+        List.of("none", "sha", "asha").contains(pruner.toLowerCase(Locale.ROOT)),
+        "--pruner must be none, sha or asha, got '" + pruner + "'");
     StreamrankCli.require(epochs > 0, "--epochs must be > 0, got " + epochs);
     StreamrankCli.require(parallelism > 0, "--parallelism must be > 0, got " + parallelism);
   }

@@ -2,6 +2,9 @@ package io.streamrank.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrank.model.ModelConfig;
+import io.streamrank.retrain.DataSpec;
+import io.streamrank.retrain.RetrainService;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -46,6 +49,42 @@ class RetrainWorkerCommandTest {
                 missing))
         .isEqualTo(2);
     assertThat(err.toString()).contains("--kafka-properties: no file at " + missing);
+  }
+
+  @Test
+  void eachRequestRunsTheSearchTheOptionsName(@TempDir Path dir) {
+    DataSpec spec = DataSpec.movieLens(dir, "time");
+    RetrainService.Settings defaults = parse("--registry", dir.toString()).settings(spec);
+    assertThat(defaults.algo()).isEqualTo("tpe");
+    assertThat(defaults.pruner()).isEqualTo("asha");
+    assertThat(defaults.base().epochs()).isEqualTo(18);
+    assertThat(defaults.budget()).isEqualTo(6);
+    RetrainService.Settings chosen =
+        parse(
+                "--registry",
+                dir.toString(),
+                "--algo",
+                "grid",
+                "--pruner",
+                "none",
+                "--epochs",
+                "5",
+                "--budget",
+                "3")
+            .settings(spec);
+    assertThat(chosen.algo()).isEqualTo("grid");
+    assertThat(chosen.pruner()).isEqualTo("none");
+    assertThat(chosen.base().epochs()).isEqualTo(5);
+    assertThat(chosen.budget()).isEqualTo(3);
+    assertThat(chosen.base().toBuilder().epochs(ModelConfig.defaults().epochs()).build())
+        .as("only the epoch budget differs from the library defaults")
+        .isEqualTo(ModelConfig.defaults());
+  }
+
+  private static RetrainWorkerCommand parse(String... args) {
+    RetrainWorkerCommand c = new RetrainWorkerCommand();
+    new CommandLine(c).parseArgs(args);
+    return c;
   }
 
   @Test

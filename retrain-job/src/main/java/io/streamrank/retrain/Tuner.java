@@ -42,6 +42,9 @@ import java.util.function.Consumer;
  * FlinkTrialExecutor#sessions}) every trial goes to a free worker task of the session's one job as
  * soon as it is decided; with a job per round, new first-rung configurations go up to three to a
  * Flink job (one task), sharing its fixed cost. Trials that went no further are reported as pruned.
+ * Without pruning ({@code none}) the same asynchronous workers train every configuration to the
+ * full budget (or early stopping) in one rung, so a slot never waits for another's trial and the
+ * grid, random and TPE searches compare with and without pruning on the same path.
  */
 public final class Tuner {
   static final int ETA = 3;
@@ -134,9 +137,11 @@ public final class Tuner {
     try {
       trials =
           switch (prunerName) {
-            case "none" -> unpruned(searcher, data, budget, start);
             case "sha" -> halving(searcher, data, budget, start, run);
-            default -> new AsyncHalving(searcher, data, budget, start, run).run();
+            // Unpruned is asynchronous halving with one rung, the full budget: the same workers,
+            // one trial per free slot, so the grid's trials wait for no round to finish either.
+            case "none" -> new AsyncHalving(searcher, data, budget, start, run, false).run();
+            default -> new AsyncHalving(searcher, data, budget, start, run, true).run();
           };
     } finally {
       PausedTrials.release(run);
@@ -255,24 +260,6 @@ public final class Tuner {
     return rungs.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private List<TrialResult> unpruned(Searcher searcher, DataSpec data, int budget, long start)
-      throws Exception {
-    List<TrialResult> done = new ArrayList<>();
-    int round = 0;
-    while (done.size() < budget) {
-      int n = Math.min(executor.parallelism(), budget - done.size());
-      List<TrialSpec> specs = new ArrayList<>();
-      for (Map<String, Object> p : searcher.next(n, done)) {
-        specs.add(new TrialSpec("t" + (done.size() + specs.size()), p, base.epochs()));
-      }
-      List<TrialResult> results = round(specs, data, start);
-      done.addAll(results);
-      round++;
-      log.accept(progress(round, done));
-    }
-    return done;
-  }
-
   private List<TrialResult> halving(
       Searcher searcher, DataSpec data, int budget, long start, String run) throws Exception {
     // Every point is proposed before the first rung runs: a model-based searcher has no results
@@ -326,7 +313,7 @@ public final class Tuner {
     private final int budget;
     private final long start;
     private final String run;
-    private final int[] budgets = rungBudgets();
+    private final int[] budgets;
     private final List<Map<String, Object>> points = new ArrayList<>();
 
     /** Per rung: the configurations with a result there and their validation RMSE. */
@@ -344,7 +331,13 @@ public final class Tuner {
 
     private Exception failure;
 
-    AsyncHalving(Searcher searcher, DataSpec data, int budget, long start, String run) {
+    /**
+     * @param prune whether to prune: rungs of 1, 3, 9, ... epochs ({@link #rungBudgets}); without,
+     *     one rung of the full budget, every configuration trained to it (or to early stopping)
+     */
+    AsyncHalving(
+        Searcher searcher, DataSpec data, int budget, long start, String run, boolean prune) {
+      this.budgets = prune ? rungBudgets() : new int[] {base.epochs()};
       this.searcher = searcher;
       this.data = data;
       this.budget = budget;
@@ -489,11 +482,16 @@ public final class Tuner {
 
     private Job start(int config, int rung) {
       running[rung]++;
+      // Without pruning a configuration runs once: no rung in its id, nothing to park for later.
+      boolean pruning = budgets.length > 1;
       return new Job(
           config,
           rung,
           new TrialSpec(
-              "t" + config + "-r" + rung, points.get(config), budgets[rung], run + config));
+              pruning ? "t" + config + "-r" + rung : "t" + config,
+              points.get(config),
+              budgets[rung],
+              pruning ? run + config : null));
     }
 
     private synchronized void record(Job job, TrialResult result, double jobSeconds) {

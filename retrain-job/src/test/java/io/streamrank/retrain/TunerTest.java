@@ -143,6 +143,33 @@ class TunerTest {
   }
 
   @Test
+  void unprunedGridRunsOneTrialPerFreeSlotInOneSession() throws Exception {
+    Tuner.Outcome o;
+    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(2)) {
+      o =
+          new Tuner(executor, SearchSpace.defaults(), BASE, s -> {})
+              .tune(DATA, 4, "grid", "none", 3);
+    }
+    List<TrialResult> t = o.trials();
+    // The grid's own points (its log grid, then the zoom around the best so far), each trained
+    // once to the full budget or to early stopping.
+    assertThat(t).extracting(TrialResult::id).containsExactlyInAnyOrder("t0", "t1", "t2", "t3");
+    assertThat(t.stream().map(r -> r.point().get(SearchSpace.LEARNING_RATE))).contains(1e-4, 1e-1);
+    assertThat(t)
+        .allSatisfy(r -> assertThat(r.status()).isEqualTo("completed"))
+        .allSatisfy(r -> assertThat(r.resumedEpochs()).isZero())
+        .allSatisfy(r -> assertThat(r.budget() == 9 || r.stopped()).isTrue());
+    // No rounds: each result is recorded on its own as its slot frees (a round stamps its trials
+    // with one time), one Flink job on both of its tasks.
+    assertThat(t).extracting(TrialResult::finishedSeconds).isSorted().doesNotHaveDuplicates();
+    assertThat(t.stream().map(r -> r.task().substring(0, r.task().indexOf('/'))).distinct())
+        .hasSize(1);
+    assertThat(t.stream().map(r -> r.task().substring(r.task().indexOf('/') + 1)).distinct())
+        .hasSize(2);
+    assertThat(PausedTrials.parked("tune-")).as("nothing parked without rungs").isZero();
+  }
+
+  @Test
   void unprunedTpeRunsEveryTrialToItsBudget() throws Exception {
     Tuner.Outcome o = tuner(new java.util.ArrayList<>()).tune(DATA, 4, "tpe", "none", 3);
     assertThat(o.trials())
