@@ -3,7 +3,6 @@ package io.streamrank.local;
 import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.retrain.Announcer;
 import io.streamrank.retrain.DataSpec;
-import io.streamrank.retrain.FlinkTrialExecutor;
 import io.streamrank.retrain.ModelAnnouncer;
 import io.streamrank.retrain.RatingsTopic;
 import io.streamrank.retrain.RetrainService;
@@ -170,11 +169,7 @@ final class RetrainCommand implements Callable<Integer> {
     RetrainService.Outcome o;
     try (RetrainService service =
         new RetrainService(
-            settings,
-            FlinkTrialExecutor.local(search.parallelism),
-            models,
-            announcer(topics),
-            System.out::println)) {
+            settings, search.executor(), models, announcer(topics), System.out::println)) {
       o = service.handle(request);
       Path report = service.reportDir(request);
       System.out.printf(

@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Runs the retrain job as a service: consumes retrain-requests, and for each one tunes on the"
-          + " request's data window (trials as Flink batch jobs in a MiniCluster in this process),"
+          + " request's data window (trials as a Flink job in a MiniCluster in this process, or on"
+          + " --flink-rest),"
           + " gates the best candidate against the serving version, publishes it to the registry"
           + " and announces it on model-updates.",
       "Runs until stopped (SIGTERM finishes the request in hand first)."
@@ -97,7 +98,7 @@ final class RetrainWorkerCommand implements Callable<Integer> {
             ? DataSpec.movieLens(data.data, "time")
             : DataSpec.synthetic(data.synthetic(), "time");
     // Its own in-process cluster: each request's search runs as one tuning session (one job).
-    FlinkTrialExecutor executor = FlinkTrialExecutor.local(search.parallelism);
+    FlinkTrialExecutor executor = search.executor();
     RetrainService service =
         new RetrainService(
             settings(spec),

@@ -78,17 +78,20 @@ final class TuneCommand implements Callable<Integer> {
             : SearchSpace.defaults();
     ModelConfig base = search.baseConfig();
     long begun = System.nanoTime();
-    // The trials run in this JVM and find the data in DataSpec's cache: read it and compute its
-    // features while the cluster starts, not after. A failure here is the trials' own to report.
-    CompletableFuture.runAsync(
-            () -> {
-              spec.load();
-              if (features.equals("search")) {
-                spec.withStreamingFeatures(true).load();
-              }
-            })
-        .exceptionally(e -> null);
-    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(search.parallelism)) {
+    // In-process, the trials run in this JVM and find the data in DataSpec's cache: read it and
+    // compute its features while the cluster starts, not after. A failure here is the trials' own
+    // to report. On --flink-rest each TaskManager prepares its own copy.
+    if (search.flinkRest == null) {
+      CompletableFuture.runAsync(
+              () -> {
+                spec.load();
+                if (features.equals("search")) {
+                  spec.withStreamingFeatures(true).load();
+                }
+              })
+          .exceptionally(e -> null);
+    }
+    try (FlinkTrialExecutor executor = search.executor()) {
       tune(spec, space, base, executor, begun);
     }
     return 0;

@@ -21,7 +21,27 @@ class SearchOptionsTest {
       assertThat(spec.findOption("--pruner").defaultValue()).as(command).isEqualTo("asha");
       assertThat(spec.findOption("--epochs").defaultValue()).as(command).isEqualTo("18");
       assertThat(spec.findOption("--parallelism").defaultValue()).as(command).isEqualTo("2");
+      assertThat(spec.findOption("--flink-rest")).as(command).isNotNull();
+      assertThat(spec.findOption("--tuning-jar")).as(command).isNotNull();
     }
+  }
+
+  @Test
+  void aClusterWithoutTheTuningJarIsNamedBeforeAnythingRuns() {
+    CommandLine cl = StreamrankCli.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    int rc =
+        cl.execute(
+            "tune",
+            "--synthetic-ratings",
+            "2000",
+            "--flink-rest",
+            "http://127.0.0.1:8081",
+            "--tuning-jar",
+            "no-such-tuning.jar");
+    assertThat(rc).isNotZero();
+    assertThat(err.toString()).contains("no tuning job jar at").contains("no-such-tuning.jar");
   }
 
   @Test
