@@ -43,13 +43,16 @@ public final class Monitors {
    * @param modelReports the scoring operator's swap and rejection reports
    * @param settings windows, join timeout and trigger policy
    * @param references reference of each model version
+   * @param lowVolumeBufferTimeoutMs buffer timeout of the monitors' own outputs (partials, reports,
+   *     the trigger's), which carry a few records a second whatever the prediction rate
    */
   public static Outputs attach(
       DataStream<Prediction> predictions,
       DataStream<RatingEvent> ratings,
       DataStream<MonitorReport> modelReports,
       MonitorSettings settings,
-      ReferenceSource references) {
+      ReferenceSource references,
+      long lowVolumeBufferTimeoutMs) {
     long windowMs = settings.window().toMillis();
     DataStream<Prediction> timedPredictions =
         predictions
@@ -75,7 +78,8 @@ public final class Monitors {
             Prediction::getModelVersion,
             windowMs,
             references,
-            "drift");
+            "drift",
+            lowVolumeBufferTimeoutMs);
     SingleOutputStreamOperator<MonitorReport> latency =
         monitor(
             timedPredictions,
@@ -83,10 +87,14 @@ public final class Monitors {
             Prediction::getModelVersion,
             windowMs,
             references,
-            "latency");
+            "latency",
+            lowVolumeBufferTimeoutMs);
     SingleOutputStreamOperator<LabelOutcome> outcomes =
         timedPredictions
-            .keyBy(Prediction::getEventId, Types.STRING)
+            .map(LabelRequest::of, Types.POJO(LabelRequest.class))
+            .uid("label-requests")
+            .name("label requests")
+            .keyBy(LabelRequest::getEventId, Types.STRING)
             .connect(timedRatings.keyBy(RatingEvent::getEventId, Types.STRING))
             .process(
                 new PrequentialJoin(settings.labelTimeout().toMillis(), settings.labelStateTtl()),
@@ -100,7 +108,8 @@ public final class Monitors {
             LabelOutcome::getModelVersion,
             windowMs,
             references,
-            "error");
+            "error",
+            lowVolumeBufferTimeoutMs);
     DataStream<MonitorReport> windowReports = drift.union(latency, error);
     SingleOutputStreamOperator<RetrainRequest> requests =
         windowReports
@@ -111,7 +120,8 @@ public final class Monitors {
             .uid("retrain-trigger")
             .name("retrain trigger")
             .setParallelism(1)
-            .setMaxParallelism(1);
+            .setMaxParallelism(1)
+            .setBufferTimeout(lowVolumeBufferTimeoutMs);
     return new Outputs(
         windowReports.union(requests.getSideOutput(RetrainTrigger.REPORTS)), requests, outcomes);
   }
@@ -127,18 +137,21 @@ public final class Monitors {
       KeySelector<T, String> version,
       long windowMs,
       ReferenceSource references,
-      String name) {
+      String name,
+      long bufferTimeoutMs) {
     return records
         .transform(
             name + " partials",
             WindowPartialSerializer.TYPE,
             new PartialWindows<>(statistic, version, windowMs, references))
         .uid(name + "-partials")
+        .setBufferTimeout(bufferTimeoutMs)
         .keyBy(WindowPartial::getModelVersion, Types.STRING)
         .process(
             new WindowedMonitor<>(new PartialStatistic<>(statistic), windowMs, references),
             new AvroTypeInfo<>(MonitorReport.class))
         .uid(name + "-monitor")
-        .name(name + " monitor");
+        .name(name + " monitor")
+        .setBufferTimeout(bufferTimeoutMs);
   }
 }

@@ -180,7 +180,8 @@ class DriftScenarioTest {
             env.fromData(labels, new AvroTypeInfo<>(RatingEvent.class)),
             env.fromData(List.of(MonitorFixtures.report("swap", "v1", 0, 0, Map.of())), reportType),
             settings,
-            references);
+            references,
+            100);
     List<MonitorReport> reports = new ArrayList<>();
     try (CloseableIterator<MonitorReport> it = out.reports().executeAndCollect("monitors")) {
       it.forEachRemaining(reports::add);
