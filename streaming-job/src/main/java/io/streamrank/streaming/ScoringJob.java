@@ -109,13 +109,7 @@ public final class ScoringJob {
     }
     DataStream<MonitorReport> modelReports = scored.getSideOutput(BatchScoringOperator.MONITORING);
     Monitors.Outputs monitors =
-        Monitors.attach(
-            scored,
-            ratings,
-            modelReports,
-            b.monitorSettings,
-            b.references,
-            b.lowVolumeBufferTimeoutMs);
+        Monitors.attach(scored, ratings, modelReports, b.monitorSettings, b.references);
     SingleOutputStreamOperator<ModelUpdate> decisions =
         monitors
             .labelOutcomes()
@@ -287,8 +281,9 @@ public final class ScoringJob {
 
     /**
      * Buffer timeout of the edges that carry a few records a second whatever the event rate: model
-     * updates and decisions, monitor partials and reports, the retrain trigger, shadow outcomes
-     * (default 100 ms; the environment's timeout applies to every other edge).
+     * updates and decisions, shadow outcomes and the shadow evaluator's output (default 100 ms; the
+     * environment's timeout applies to every other edge). The monitors' edges keep the
+     * environment's: the retrain trigger acts on reports in arrival order.
      */
     public Builder lowVolumeBufferTimeoutMs(long ms) {
       this.lowVolumeBufferTimeoutMs = ms;

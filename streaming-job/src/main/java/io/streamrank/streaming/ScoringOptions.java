@@ -103,11 +103,11 @@ public final class ScoringOptions {
           .durationType()
           .defaultValue(Duration.ofMillis(100))
           .withDescription(
-              "Buffer timeout of the edges that carry a few records a second whatever the event"
-                  + " rate (model updates and decisions, monitor partials and reports, the retrain"
-                  + " trigger, shadow outcomes): each such edge has a flusher thread that wakes"
-                  + " once per timeout, so a longer one there saves CPU at no cost to the"
-                  + " predictions' latency; 0 flushes after every record.");
+              "Buffer timeout of the edges that carry a few records whatever the event rate"
+                  + " (model updates and decisions, shadow outcomes and decisions): each such edge"
+                  + " has a flusher thread per subtask that wakes once per timeout, so a longer one"
+                  + " there saves CPU at no cost to the predictions' latency; 0 flushes after every"
+                  + " record.");
 
   public static final ConfigOption<Integer> BATCH_SIZE =
       ConfigOptions.key("streamrank.scoring.batch-size")

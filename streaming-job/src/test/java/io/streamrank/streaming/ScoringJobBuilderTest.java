@@ -148,9 +148,9 @@ class ScoringJobBuilderTest {
   }
 
   /**
-   * The prediction path keeps the job's buffer timeout; the edges that carry a few records a second
-   * whatever the rate (model updates, monitor partials and reports, trigger, shadow outcomes) take
-   * the low-volume one, so their flusher threads wake less often.
+   * The prediction path and the monitors keep the job's buffer timeout (the trigger acts on reports
+   * in arrival order); model updates and decisions and shadow outcomes take the low-volume one, so
+   * their flusher threads wake less often.
    */
   @Test
   void lowVolumeEdgesTakeTheirOwnBufferTimeout() {
@@ -175,11 +175,8 @@ class ScoringJobBuilderTest {
         .containsEntry("rating event time -> prediction-rating join", 7L)
         .containsEntry("model-updates split -> batched ONNX scoring", 300L)
         .containsEntry("model-decisions split -> shadow evaluator", 300L)
-        .containsEntry("drift partials -> drift monitor", 300L)
-        .containsEntry("latency partials -> latency monitor", 300L)
-        .containsEntry("error partials -> error monitor", 300L)
-        .containsEntry("drift monitor -> retrain trigger", 300L)
-        .containsEntry("retrain trigger -> retrain requests: Writer", 300L)
-        .containsEntry("shadow outcomes -> shadow evaluator", 300L);
+        .containsEntry("shadow outcomes -> shadow evaluator", 300L)
+        .containsEntry("drift partials -> drift monitor", 7L)
+        .containsEntry("drift monitor -> retrain trigger", 7L);
   }
 }

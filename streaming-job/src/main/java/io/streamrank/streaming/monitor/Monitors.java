@@ -43,16 +43,13 @@ public final class Monitors {
    * @param modelReports the scoring operator's swap and rejection reports
    * @param settings windows, join timeout and trigger policy
    * @param references reference of each model version
-   * @param lowVolumeBufferTimeoutMs buffer timeout of the monitors' own outputs (partials, reports,
-   *     the trigger's), which carry a few records a second whatever the prediction rate
    */
   public static Outputs attach(
       DataStream<Prediction> predictions,
       DataStream<RatingEvent> ratings,
       DataStream<MonitorReport> modelReports,
       MonitorSettings settings,
-      ReferenceSource references,
-      long lowVolumeBufferTimeoutMs) {
+      ReferenceSource references) {
     long windowMs = settings.window().toMillis();
     DataStream<Prediction> timedPredictions =
         predictions
@@ -78,8 +75,7 @@ public final class Monitors {
             Prediction::getModelVersion,
             windowMs,
             references,
-            "drift",
-            lowVolumeBufferTimeoutMs);
+            "drift");
     SingleOutputStreamOperator<MonitorReport> latency =
         monitor(
             timedPredictions,
@@ -87,8 +83,7 @@ public final class Monitors {
             Prediction::getModelVersion,
             windowMs,
             references,
-            "latency",
-            lowVolumeBufferTimeoutMs);
+            "latency");
     SingleOutputStreamOperator<LabelOutcome> outcomes =
         timedPredictions
             .map(LabelRequest::of, Types.POJO(LabelRequest.class))
@@ -108,8 +103,7 @@ public final class Monitors {
             LabelOutcome::getModelVersion,
             windowMs,
             references,
-            "error",
-            lowVolumeBufferTimeoutMs);
+            "error");
     DataStream<MonitorReport> windowReports = drift.union(latency, error);
     SingleOutputStreamOperator<RetrainRequest> requests =
         windowReports
@@ -120,8 +114,7 @@ public final class Monitors {
             .uid("retrain-trigger")
             .name("retrain trigger")
             .setParallelism(1)
-            .setMaxParallelism(1)
-            .setBufferTimeout(lowVolumeBufferTimeoutMs);
+            .setMaxParallelism(1);
     return new Outputs(
         windowReports.union(requests.getSideOutput(RetrainTrigger.REPORTS)), requests, outcomes);
   }
@@ -137,21 +130,18 @@ public final class Monitors {
       KeySelector<T, String> version,
       long windowMs,
       ReferenceSource references,
-      String name,
-      long bufferTimeoutMs) {
+      String name) {
     return records
         .transform(
             name + " partials",
             WindowPartialSerializer.TYPE,
             new PartialWindows<>(statistic, version, windowMs, references))
         .uid(name + "-partials")
-        .setBufferTimeout(bufferTimeoutMs)
         .keyBy(WindowPartial::getModelVersion, Types.STRING)
         .process(
             new WindowedMonitor<>(new PartialStatistic<>(statistic), windowMs, references),
             new AvroTypeInfo<>(MonitorReport.class))
         .uid(name + "-monitor")
-        .name(name + " monitor")
-        .setBufferTimeout(bufferTimeoutMs);
+        .name(name + " monitor");
   }
 }

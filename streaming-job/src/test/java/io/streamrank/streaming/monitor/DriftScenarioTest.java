@@ -180,8 +180,7 @@ class DriftScenarioTest {
             env.fromData(labels, new AvroTypeInfo<>(RatingEvent.class)),
             env.fromData(List.of(MonitorFixtures.report("swap", "v1", 0, 0, Map.of())), reportType),
             settings,
-            references,
-            100);
+            references);
     List<MonitorReport> reports = new ArrayList<>();
     try (CloseableIterator<MonitorReport> it = out.reports().executeAndCollect("monitors")) {
       it.forEachRemaining(reports::add);
