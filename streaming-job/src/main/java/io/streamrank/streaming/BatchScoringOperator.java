@@ -516,22 +516,22 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     for (int i = 0; i < n; i++) {
       Event e = pending[i];
       pending[i] = null;
-      output.collect(
-          new StreamRecord<>(
-              Prediction.newBuilder()
-                  .setShadowVersion(shadowVersion)
-                  .setShadowScore(shadowScores == null ? null : shadowScores[i] + corrections[i])
-                  .setEventId(e.getEventId())
-                  .setUserId(e.getUserId())
-                  .setMovieId(e.getMovieId())
-                  .setEventTimestamp(e.getTimestamp())
-                  .setScore(scores[i] + corrections[i])
-                  .setModelVersion(version)
-                  .setIngestTime(ingestTimes[i])
-                  .setScoredTime(scoredAt)
-                  .setUserKnown(model.knowsUser(e.getUserId()))
-                  .setMovieKnown(model.knowsMovie(e.getMovieId()))
-                  .build()));
+      // Every field set here, so the record's setters do what the builder's would, without a
+      // builder, its field flags and per-field checks per prediction.
+      Prediction p = new Prediction();
+      p.setEventId(e.getEventId());
+      p.setUserId(e.getUserId());
+      p.setMovieId(e.getMovieId());
+      p.setEventTimestamp(e.getTimestamp());
+      p.setScore(scores[i] + corrections[i]);
+      p.setModelVersion(version);
+      p.setIngestTime(ingestTimes[i]);
+      p.setScoredTime(scoredAt);
+      p.setUserKnown(model.knowsUser(e.getUserId()));
+      p.setMovieKnown(model.knowsMovie(e.getMovieId()));
+      p.setShadowVersion(shadowVersion);
+      p.setShadowScore(shadowScores == null ? null : shadowScores[i] + corrections[i]);
+      output.collect(new StreamRecord<>(p));
     }
     size = 0;
     batches.inc();

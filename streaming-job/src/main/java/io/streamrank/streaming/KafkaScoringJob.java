@@ -159,6 +159,7 @@ public final class KafkaScoringJob {
         .monitorSettings(ScoringOptions.monitorSettings(conf))
         .batchSize(conf.get(ScoringOptions.BATCH_SIZE))
         .flushIntervalMs(conf.get(ScoringOptions.FLUSH_INTERVAL).toMillis())
+        .lowVolumeBufferTimeoutMs(conf.get(ScoringOptions.LOW_VOLUME_BUFFER_TIMEOUT).toMillis())
         .gateMargin(conf.get(ScoringOptions.GATE_MARGIN))
         .predictionsSinkOwnTask(conf.get(ScoringOptions.PREDICTIONS_SINK_OWN_TASK))
         .features(ScoringOptions.featureSettings(conf))

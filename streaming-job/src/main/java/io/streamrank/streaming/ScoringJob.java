@@ -77,7 +77,8 @@ public final class ScoringJob {
             .process(new DeadLetterSplitter<ModelUpdate>(new AvroTypeInfo<>(ModelUpdate.class)))
             .uid("model-updates-split")
             .name("model-updates split")
-            .setParallelism(1);
+            .setParallelism(1)
+            .setBufferTimeout(b.lowVolumeBufferTimeoutMs);
     SingleOutputStreamOperator<ModelUpdate> readDecisions =
         env.fromSource(b.modelDecisionsSource, WatermarkStrategy.noWatermarks(), "model-decisions")
             .uid("model-decisions-source")
@@ -85,7 +86,8 @@ public final class ScoringJob {
             .process(new DeadLetterSplitter<ModelUpdate>(new AvroTypeInfo<>(ModelUpdate.class)))
             .uid("model-decisions-split")
             .name("model-decisions split")
-            .setParallelism(1);
+            .setParallelism(1)
+            .setBufferTimeout(b.lowVolumeBufferTimeoutMs);
     // No order across the two topics: a decision may arrive before its announcement.
     DataStream<ModelUpdate> updates = announcements.union(readDecisions);
     DataStream<ScoringRequest> requests =
@@ -114,11 +116,13 @@ public final class ScoringJob {
             .filter(o -> o.kind == LabelOutcome.Kind.MATCHED && o.shadowVersion != null)
             .uid("shadow-outcomes")
             .name("shadow outcomes")
+            .setBufferTimeout(b.lowVolumeBufferTimeoutMs)
             .keyBy(LabelOutcome::getShadowVersion, Types.STRING)
             .connect(updates.keyBy(ModelUpdate::getVersion, Types.STRING))
             .process(new ShadowEvaluator(b.shadowSettings), new AvroTypeInfo<>(ModelUpdate.class))
             .uid("shadow-evaluator")
-            .name("shadow evaluator");
+            .name("shadow evaluator")
+            .setBufferTimeout(b.lowVolumeBufferTimeoutMs);
     decisions.sinkTo(b.modelDecisions).uid("model-decisions-sink").name("model decisions");
     modelReports
         .union(monitors.reports(), decisions.getSideOutput(ShadowEvaluator.REPORTS))
@@ -163,6 +167,7 @@ public final class ScoringJob {
     private MonitorSettings monitorSettings;
     private int batchSize = 256;
     private long flushIntervalMs = 20;
+    private long lowVolumeBufferTimeoutMs = 100;
     private double gateMargin = 0.02;
     private boolean predictionsSinkOwnTask = true;
     private FeatureSettings features;
@@ -275,6 +280,17 @@ public final class ScoringJob {
     }
 
     /**
+     * Buffer timeout of the edges that carry a few records a second whatever the event rate: model
+     * updates and decisions, shadow outcomes and the shadow evaluator's output (default 100 ms; the
+     * environment's timeout applies to every other edge). The monitors' edges keep the
+     * environment's: the retrain trigger acts on reports in arrival order.
+     */
+    public Builder lowVolumeBufferTimeoutMs(long ms) {
+      this.lowVolumeBufferTimeoutMs = ms;
+      return this;
+    }
+
+    /**
      * Attaches streaming features kept in keyed state to every request (default: none). The model
      * provider must serve models that take them.
      */
@@ -320,6 +336,11 @@ public final class ScoringJob {
                 + flushIntervalMs
                 + ", "
                 + gateMargin);
+      }
+      if (lowVolumeBufferTimeoutMs < 0) {
+        throw new IllegalStateException(
+            "the scoring job needs a low-volume buffer timeout >= 0 ms, got "
+                + lowVolumeBufferTimeoutMs);
       }
       return new ScoringJob(this);
     }

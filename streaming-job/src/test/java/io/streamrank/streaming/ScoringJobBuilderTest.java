@@ -141,5 +141,42 @@ class ScoringJobBuilderTest {
     conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(-1));
     assertThatThrownBy(() -> ScoringOptions.validate(conf))
         .hasMessageContaining("streamrank.network.buffer-timeout must be >= 0");
+    Configuration low = new Configuration();
+    low.set(ScoringOptions.LOW_VOLUME_BUFFER_TIMEOUT, Duration.ofMillis(-1));
+    assertThatThrownBy(() -> ScoringOptions.validate(low))
+        .hasMessageContaining("streamrank.network.low-volume-buffer-timeout must be >= 0");
+  }
+
+  /**
+   * The prediction path and the monitors keep the job's buffer timeout (the trigger acts on reports
+   * in arrival order); model updates and decisions and shadow outcomes take the low-volume one, so
+   * their flusher threads wake less often.
+   */
+  @Test
+  void lowVolumeEdgesTakeTheirOwnBufferTimeout() {
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(7));
+    conf.set(ScoringOptions.LOW_VOLUME_BUFFER_TIMEOUT, Duration.ofMillis(300));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    KafkaScoringJob.configure(env, conf);
+    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
+    java.util.Map<String, Long> timeouts = new java.util.TreeMap<>();
+    var graph = env.getStreamGraph();
+    for (var node : graph.getStreamNodes()) {
+      for (var edge : node.getOutEdges()) {
+        String to = graph.getStreamNode(edge.getTargetId()).getOperatorName();
+        timeouts.put(node.getOperatorName() + " -> " + to, edge.getBufferTimeout());
+      }
+    }
+    assertThat(timeouts)
+        .containsEntry("dead-letter split -> requests", 7L)
+        .containsEntry("requests -> batched ONNX scoring", 7L)
+        .containsEntry("label requests -> prediction-rating join", 7L)
+        .containsEntry("rating event time -> prediction-rating join", 7L)
+        .containsEntry("model-updates split -> batched ONNX scoring", 300L)
+        .containsEntry("model-decisions split -> shadow evaluator", 300L)
+        .containsEntry("shadow outcomes -> shadow evaluator", 300L)
+        .containsEntry("drift partials -> drift monitor", 7L)
+        .containsEntry("drift monitor -> retrain trigger", 7L);
   }
 }

@@ -86,7 +86,10 @@ public final class Monitors {
             "latency");
     SingleOutputStreamOperator<LabelOutcome> outcomes =
         timedPredictions
-            .keyBy(Prediction::getEventId, Types.STRING)
+            .map(LabelRequest::of, Types.POJO(LabelRequest.class))
+            .uid("label-requests")
+            .name("label requests")
+            .keyBy(LabelRequest::getEventId, Types.STRING)
             .connect(timedRatings.keyBy(RatingEvent::getEventId, Types.STRING))
             .process(
                 new PrequentialJoin(settings.labelTimeout().toMillis(), settings.labelStateTtl()),

@@ -1,19 +1,20 @@
 package io.streamrank.streaming.monitor;
 
-import io.streamrank.schemas.Prediction;
 import io.streamrank.schemas.RatingEvent;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Joins predictions with their ratings by event id (the key) for prequential error.
+ * Joins predictions with their ratings by event id (the key) for prequential error. A prediction
+ * arrives as its {@link LabelRequest}: only what an outcome needs waits in state.
  *
  * <p>Whichever side comes first waits in keyed state, with an event-time timer at its event time
  * plus the label timeout. When the other side arrives the pair goes out as {@link
@@ -25,18 +26,19 @@ import org.apache.flink.util.Collector;
  * known: the later of the two event times for a match, the timer's time for an expiry.
  */
 public final class PrequentialJoin
-    extends KeyedCoProcessFunction<String, Prediction, RatingEvent, LabelOutcome> {
+    extends KeyedCoProcessFunction<String, LabelRequest, RatingEvent, LabelOutcome> {
   private static final long serialVersionUID = 1L;
 
   private final long labelTimeoutMs;
   private final Duration stateTtl;
 
-  private transient ValueState<Prediction> prediction;
+  private transient ValueState<LabelRequest> prediction;
   private transient ValueState<RatingEvent> rating;
   private transient Counter matched;
   private transient Counter unlabelled;
   private transient Counter unmatchedRatings;
   private transient Counter duplicates;
+  private transient String lastVersion;
 
   /**
    * @param labelTimeoutMs event time a prediction waits for its rating (and a rating for its
@@ -66,8 +68,9 @@ public final class PrequentialJoin
             .disableCleanupInBackground()
             .cleanupFullSnapshot()
             .build();
-    ValueStateDescriptor<Prediction> p =
-        new ValueStateDescriptor<>("prediction", new AvroTypeInfo<>(Prediction.class));
+    // Not "prediction": that state held whole predictions, whose serializer this one cannot read.
+    ValueStateDescriptor<LabelRequest> p =
+        new ValueStateDescriptor<>("label-request", Types.POJO(LabelRequest.class));
     p.enableTimeToLive(ttl);
     ValueStateDescriptor<RatingEvent> r =
         new ValueStateDescriptor<>("rating", new AvroTypeInfo<>(RatingEvent.class));
@@ -82,7 +85,7 @@ public final class PrequentialJoin
   }
 
   @Override
-  public void processElement1(Prediction p, Context ctx, Collector<LabelOutcome> out)
+  public void processElement1(LabelRequest p, Context ctx, Collector<LabelOutcome> out)
       throws Exception {
     RatingEvent r = rating.value();
     if (r != null) {
@@ -92,17 +95,24 @@ public final class PrequentialJoin
     } else if (prediction.value() != null) {
       duplicates.inc();
     } else {
+      // Every request read from the shuffle has its own copy of the version; waiting ones share
+      // one.
+      if (p.modelVersion.equals(lastVersion)) {
+        p.modelVersion = lastVersion;
+      } else {
+        lastVersion = p.modelVersion;
+      }
       prediction.update(p);
-      ctx.timerService().registerEventTimeTimer(p.getEventTimestamp() + labelTimeoutMs);
+      ctx.timerService().registerEventTimeTimer(p.eventTime + labelTimeoutMs);
     }
   }
 
   @Override
   public void processElement2(RatingEvent r, Context ctx, Collector<LabelOutcome> out)
       throws Exception {
-    Prediction p = prediction.value();
+    LabelRequest p = prediction.value();
     if (p != null) {
-      ctx.timerService().deleteEventTimeTimer(p.getEventTimestamp() + labelTimeoutMs);
+      ctx.timerService().deleteEventTimeTimer(p.eventTime + labelTimeoutMs);
       prediction.clear();
       emitMatch(p, r, out);
     } else if (rating.value() != null) {
@@ -116,10 +126,10 @@ public final class PrequentialJoin
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<LabelOutcome> out)
       throws Exception {
-    Prediction p = prediction.value();
+    LabelRequest p = prediction.value();
     if (p != null) {
       unlabelled.inc();
-      out.collect(LabelOutcome.unlabelled(p.getModelVersion(), timestamp, p.getScore()));
+      out.collect(LabelOutcome.unlabelled(p.modelVersion, timestamp, p.score));
       prediction.clear();
     }
     RatingEvent r = rating.value();
@@ -130,14 +140,14 @@ public final class PrequentialJoin
     }
   }
 
-  private void emitMatch(Prediction p, RatingEvent r, Collector<LabelOutcome> out) {
+  private void emitMatch(LabelRequest p, RatingEvent r, Collector<LabelOutcome> out) {
     matched.inc();
-    out.collect(
+    LabelOutcome o =
         LabelOutcome.matched(
-                p.getModelVersion(),
-                Math.max(p.getEventTimestamp(), r.getTimestamp()),
-                p.getScore(),
-                r.getRating())
-            .withShadow(p.getShadowVersion(), p.getShadowScore()));
+            p.modelVersion, Math.max(p.eventTime, r.getTimestamp()), p.score, r.getRating());
+    if (p.shadowVersion != null) {
+      o.withShadow(p.shadowVersion, p.shadowScore);
+    }
+    out.collect(o);
   }
 }

@@ -21,26 +21,30 @@ import org.junit.jupiter.api.Test;
 class PrequentialJoinTest {
   static final long TIMEOUT = 100;
 
-  static KeyedTwoInputStreamOperatorTestHarness<String, Prediction, RatingEvent, LabelOutcome>
+  static KeyedTwoInputStreamOperatorTestHarness<String, LabelRequest, RatingEvent, LabelOutcome>
       join() throws Exception {
     var h =
         ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
             new PrequentialJoin(TIMEOUT, Duration.ofDays(1)),
-            Prediction::getEventId,
+            LabelRequest::getEventId,
             RatingEvent::getEventId,
             Types.STRING);
     h.open();
     return h;
   }
 
+  static LabelRequest request(String id, String version, long eventTime, float score) {
+    return LabelRequest.of(prediction(id, version, eventTime, score));
+  }
+
   @Test
   void pairsMatchInEitherOrderAndUnmatchedOnesExpireAndAreCounted() throws Exception {
     try (var h = join()) {
-      h.processElement1(prediction("a", "v1", 10, 3.5f), 10);
+      h.processElement1(request("a", "v1", 10, 3.5f), 10);
       h.processElement2(rating("a", 12, 4f), 12);
       h.processElement2(rating("b", 20, 2f), 20);
-      h.processElement1(prediction("b", "v1", 20, 3f), 20);
-      h.processElement1(prediction("never-rated", "v1", 30, 3f), 30);
+      h.processElement1(request("b", "v1", 20, 3f), 20);
+      h.processElement1(request("never-rated", "v1", 30, 3f), 30);
       h.processElement2(rating("never-scored", 40, 5f), 40);
       assertThat(h.extractOutputValues())
           .containsExactly(
@@ -61,6 +65,32 @@ class PrequentialJoinTest {
     }
   }
 
+  /**
+   * A waiting prediction keeps what an outcome needs, its shadow score included, through a
+   * checkpoint and restore.
+   */
+  @Test
+  void aWaitingPredictionSurvivesARestoreWithItsShadowScore() throws Exception {
+    Prediction shadowed = prediction("a", "v1", 10, 3.5f);
+    shadowed.setShadowVersion("v2");
+    shadowed.setShadowScore(3.75f);
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1)))) {
+      h.open();
+      h.processElement1(LabelRequest.of(shadowed), 10);
+      snapshot = h.snapshot(1, 10);
+    }
+    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1)))) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.processElement2(rating("a", 12, 4f), 12);
+      assertThat(restored.extractOutputValues())
+          .containsExactly(LabelOutcome.matched("v1", 12, 3.5f, 4f).withShadow("v2", 3.75f));
+      assertThat(restored.numKeyedStateEntries()).isZero();
+      assertThat(restored.numEventTimeTimers()).isZero();
+    }
+  }
+
   @Test
   void withStalledWatermarksTheTtlDropsWaitingStateFromCheckpointsAndReads() throws Exception {
     var join = new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60));
@@ -68,14 +98,14 @@ class PrequentialJoinTest {
     try (var h = keyed(join)) {
       h.open();
       h.setStateTtlProcessingTime(0);
-      h.processElement1(prediction("stalled", "v1", 10, 3f), 10);
+      h.processElement1(request("stalled", "v1", 10, 3f), 10);
       h.processElement2(rating("late-rated", 20, 4f), 20);
       h.setStateTtlProcessingTime(61_000);
-      h.processElement1(prediction("fresh", "v1", 30, 3f), 30);
+      h.processElement1(request("fresh", "v1", 30, 3f), 30);
       // No watermark ever came, so no timer fired. An expired rating is never read back (no match
       // with a prediction that comes after it; the read removes it); the stalled prediction, never
       // read again, stays in memory until a snapshot.
-      h.processElement1(prediction("late-rated", "v1", 20, 3f), 20);
+      h.processElement1(request("late-rated", "v1", 20, 3f), 20);
       assertThat(h.extractOutputValues()).isEmpty();
       assertThat(h.numKeyedStateEntries()).isEqualTo(3);
       snapshot = h.snapshot(1, 61_000);
@@ -90,11 +120,11 @@ class PrequentialJoinTest {
   }
 
   private static KeyedTwoInputStreamOperatorTestHarness<
-          String, Prediction, RatingEvent, LabelOutcome>
+          String, LabelRequest, RatingEvent, LabelOutcome>
       keyed(PrequentialJoin join) throws Exception {
     return new KeyedTwoInputStreamOperatorTestHarness<>(
         new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(join),
-        Prediction::getEventId,
+        LabelRequest::getEventId,
         RatingEvent::getEventId,
         Types.STRING);
   }
@@ -112,7 +142,7 @@ class PrequentialJoinTest {
           most = Math.max(most, h.numKeyedStateEntries());
         }
         if (i % 1000 == 0) {
-          h.processElement1(prediction("p" + i, "v1", t, 3f), t);
+          h.processElement1(request("p" + i, "v1", t, 3f), t);
         }
       }
       // At most the timeout plus one watermark step of records wait: (100 + 500) / 10 + the odd
