@@ -195,6 +195,9 @@ public final class KafkaScoringJob {
    */
   public static void configure(StreamExecutionEnvironment env, Configuration conf) {
     env.enableCheckpointing(conf.get(ScoringOptions.CHECKPOINT_INTERVAL).toMillis());
+    if (conf.get(ScoringOptions.CHECKPOINT_UNALIGNED)) {
+      env.getCheckpointConfig().enableUnalignedCheckpoints();
+    }
     env.setBufferTimeout(conf.get(ScoringOptions.BUFFER_TIMEOUT).toMillis());
     env.getConfig().enableObjectReuse();
   }

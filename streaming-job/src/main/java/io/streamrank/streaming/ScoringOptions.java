@@ -79,6 +79,16 @@ public final class ScoringOptions {
           .defaultValue(Duration.ofSeconds(2))
           .withDescription("Checkpoint interval; exactly-once output becomes visible on each one.");
 
+  public static final ConfigOption<Boolean> CHECKPOINT_UNALIGNED =
+      ConfigOptions.key("streamrank.checkpoint-unaligned")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Unaligned checkpoints: a barrier overtakes the records queued ahead of it, so no"
+                  + " input of a multi-input operator (scoring reads events and model updates) is"
+                  + " held back while the barrier of another is on its way; the queued records go"
+                  + " into the checkpoint.");
+
   public static final ConfigOption<Duration> BUFFER_TIMEOUT =
       ConfigOptions.key("streamrank.network.buffer-timeout")
           .durationType()

@@ -77,6 +77,17 @@ class ScoringJobBuilderTest {
     assertThat(env.getStreamGraph().getStreamNodes()).hasSizeGreaterThan(10);
   }
 
+  @ParameterizedTest(name = "unaligned {0}")
+  @ValueSource(booleans = {false, true})
+  void checkpointsAreUnalignedOnlyWhenAsked(boolean unaligned) {
+    Configuration conf = new Configuration();
+    conf.set(ScoringOptions.CHECKPOINT_UNALIGNED, unaligned);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    KafkaScoringJob.configure(env, conf);
+    assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled()).isEqualTo(unaligned);
+    assertThat(env.getCheckpointConfig().getCheckpointInterval()).isEqualTo(2_000);
+  }
+
   @Test
   void settingsByKeyNameAnUnknownKeyAndListTheKnownOnes() {
     assertThatThrownBy(
