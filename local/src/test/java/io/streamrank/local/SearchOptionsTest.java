@@ -28,11 +28,10 @@ class SearchOptionsTest {
 
   @Test
   void aClusterWithoutTheTuningJarIsNamedBeforeAnythingRuns() {
-    CommandLine cl = StreamrankCli.commandLine();
     StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err));
     int rc =
-        cl.execute(
+        execute(
+            err,
             "tune",
             "--synthetic-ratings",
             "2000",
@@ -52,10 +51,8 @@ class SearchOptionsTest {
           {"retrain", "--registry", "unused", "--epochs", "0"},
           {"retrain-worker", "--registry", "unused", "--parallelism", "0"}
         }) {
-      CommandLine cl = StreamrankCli.commandLine();
       StringWriter err = new StringWriter();
-      cl.setErr(new PrintWriter(err));
-      assertThat(cl.execute(args)).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(execute(err, args)).as(String.join(" ", args)).isEqualTo(2);
       assertThat(err.toString()).contains(args[args.length - 2] + " must be > 0, got 0");
     }
   }
@@ -68,13 +65,18 @@ class SearchOptionsTest {
           {"retrain", "--registry", "unused", "--pruner", "hyperband"},
           {"retrain-worker", "--registry", "unused", "--algo", "bayes"}
         }) {
-      CommandLine cl = StreamrankCli.commandLine();
       StringWriter err = new StringWriter();
-      cl.setErr(new PrintWriter(err));
-      assertThat(cl.execute(args)).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(execute(err, args)).as(String.join(" ", args)).isEqualTo(2);
       assertThat(err.toString())
           .contains(args[args.length - 2] + " must be ")
           .contains("got '" + args[args.length - 1] + "'");
     }
+  }
+
+  /** Runs the command line with its error output into {@code err}; the exit code. */
+  private static int execute(StringWriter err, String... args) {
+    CommandLine cl = StreamrankCli.commandLine();
+    cl.setErr(new PrintWriter(err));
+    return cl.execute(args);
   }
 }

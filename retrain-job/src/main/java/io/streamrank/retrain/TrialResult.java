@@ -45,6 +45,24 @@ public record TrialResult(
 
   /** The same result with another status. */
   public TrialResult withStatus(String s) {
+    return copy(s, finishedSeconds, jobSeconds, task);
+  }
+
+  /**
+   * The same result, recorded {@code at} seconds after the search started, {@code job} seconds
+   * after its job was submitted.
+   */
+  public TrialResult finishedAt(double at, double job) {
+    return copy(status, at, job, task);
+  }
+
+  /** The same result, run by the parallel task {@code index} of the Flink job {@code job}. */
+  public TrialResult ranOn(String job, int index) {
+    return copy(status, finishedSeconds, jobSeconds, job + "/" + index);
+  }
+
+  /** This result with the fields the tuner and the task record afterwards replaced. */
+  private TrialResult copy(String s, double finished, double job, String ranOn) {
     return new TrialResult(
         id,
         point,
@@ -54,50 +72,11 @@ public record TrialResult(
         bestEpoch,
         s,
         seconds,
-        finishedSeconds,
-        resumedEpochs,
-        jobSeconds,
-        stopped,
-        task);
-  }
-
-  /**
-   * The same result, recorded {@code at} seconds after the search started, {@code job} seconds
-   * after its job was submitted.
-   */
-  public TrialResult finishedAt(double at, double job) {
-    return new TrialResult(
-        id,
-        point,
-        budget,
-        curve,
-        bestValidRmse,
-        bestEpoch,
-        status,
-        seconds,
-        at,
+        finished,
         resumedEpochs,
         job,
         stopped,
-        task);
-  }
-
-  /** The same result, run by the parallel task {@code index} of the Flink job {@code job}. */
-  public TrialResult ranOn(String job, int index) {
-    return new TrialResult(
-        id,
-        point,
-        budget,
-        curve,
-        bestValidRmse,
-        bestEpoch,
-        status,
-        seconds,
-        finishedSeconds,
-        resumedEpochs,
-        jobSeconds,
-        stopped,
-        job + "/" + index);
+        ranOn);
   }
 
   /** Epochs this trial trained itself (a resumed trial's earlier epochs are not counted). */
