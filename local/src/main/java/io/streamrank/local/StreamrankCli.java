@@ -357,6 +357,15 @@ public final class StreamrankCli implements Callable<Integer> {
             "The job jar for --process-cluster (default: streaming-job/target/*-job.jar).")
     Path jobJar;
 
+    @Option(
+        names = "--trace",
+        paramLabel = "FILE",
+        description =
+            "Also write every measured prediction's scored time (epoch ms) and wait in the scoring"
+                + " operator (ms) to FILE as CSV, to line the gaps up with a safepoint log"
+                + " (docs/swap_gaps.py).")
+    Path trace;
+
     @Override
     public Integer call() throws Exception {
       require(rate > 0, "--rate must be > 0");
@@ -373,6 +382,7 @@ public final class StreamrankCli implements Callable<Integer> {
         cluster = new SwapBenchmark.ClusterLayout(clusterDir, flinkLib, jar);
       }
       new SwapBenchmark(System.out)
+          .traceTo(trace)
           .run(
               new SwapBenchmark.Settings(
                   rate, seconds, window, parallelism, warmUpSeconds, jobSettings.values, cluster));

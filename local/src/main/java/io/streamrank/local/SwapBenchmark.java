@@ -114,9 +114,20 @@ public final class SwapBenchmark {
   }
 
   private final PrintStream out;
+  private Path trace;
 
   public SwapBenchmark(PrintStream out) {
     this.out = out;
+  }
+
+  /**
+   * Also writes every measured prediction to {@code file} as CSV: scored time (epoch ms) and wait
+   * in the scoring operator (ms), after a {@code # swap at} line; {@code docs/swap_gaps.py} lines
+   * its gaps up with a JVM safepoint log.
+   */
+  public SwapBenchmark traceTo(Path file) {
+    this.trace = file;
+    return this;
   }
 
   public Result run(Settings s) throws Exception {
@@ -197,8 +208,12 @@ public final class SwapBenchmark {
                 .mapToLong(MonitorReport::getWindowStart)
                 .min()
                 .orElseThrow(() -> new IllegalStateException("no swap was reported"));
-        Result r =
-            analyse(collector.latencyTrace(), swapAt, s.windowSeconds() * 1000L / 2, (int) untimed);
+        long[][] latencies = collector.latencyTrace();
+        if (trace != null) {
+          writeTrace(latencies, swapAt, (int) untimed, trace);
+          out.println("trace of the " + events + " measured predictions: " + trace);
+        }
+        Result r = analyse(latencies, swapAt, s.windowSeconds() * 1000L / 2, (int) untimed);
         out.printf(
             "steady p99 %d ms | swap-window p99 %d ms | ratio %.2f (goal <= 1.5)%n"
                 + "longest gap between predictions: steady %d ms, around the swap %d ms = %.2f x steady p99"
@@ -342,6 +357,15 @@ public final class SwapBenchmark {
             : String.format(
                 "the longest %s gap (%d ms) holds a %d ms GC pause (%s) that ended %d ms before it",
                 which, gap, p.durationMs(), p.collector(), gapEnd - p.endEpochMs()));
+  }
+
+  static void writeTrace(long[][] trace, long swapAt, int skipWarmUp, Path file)
+      throws java.io.IOException {
+    StringBuilder csv = new StringBuilder("# swap at " + swapAt + "\nscored_ms,wait_ms\n");
+    for (int i = skipWarmUp; i < trace[0].length; i++) {
+      csv.append(trace[1][i]).append(',').append(trace[0][i]).append('\n');
+    }
+    java.nio.file.Files.writeString(file, csv);
   }
 
   /** Splits the trace at the swap window and computes both sides' figures. */

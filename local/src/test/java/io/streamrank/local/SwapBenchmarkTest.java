@@ -2,7 +2,10 @@ package io.streamrank.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The swap benchmark's arithmetic, on a hand-made trace (the run itself is a command). */
 class SwapBenchmarkTest {
@@ -32,5 +35,14 @@ class SwapBenchmarkTest {
     // Scored at 900..1000 (11) and 1060..1100 (5) lie within 1000 ± 100.
     assertThat(r.predictions()).isEqualTo(n);
     assertThat(r.inWindow()).isEqualTo(16);
+  }
+
+  @Test
+  void theTraceHoldsTheMeasuredPredictionsAfterTheSwapTime(@TempDir Path dir) throws Exception {
+    long[][] trace = {{7, 8, 21}, {100, 110, 135}};
+    Path file = dir.resolve("trace.csv");
+    SwapBenchmark.writeTrace(trace, 120, 1, file);
+    assertThat(Files.readAllLines(file))
+        .containsExactly("# swap at 120", "scored_ms,wait_ms", "110,8", "135,21");
   }
 }

@@ -79,6 +79,23 @@ public record TrialResult(
         ranOn);
   }
 
+  /**
+   * Epochs in a row, after its best, in which a configuration's validation RMSE was worse that make
+   * the pruner treat it as past its best.
+   */
+  static final int PAST_BEST_EPOCHS = 2;
+
+  /**
+   * Whether more epochs cannot improve this configuration's result: early stopping ended its
+   * training, or it was worse than its best in each of its last {@value #PAST_BEST_EPOCHS} epochs
+   * (it has passed its best: training on from where it paused takes it further from that epoch's
+   * weights, which are the ones its result stands for). The pruner ranks such a result like any
+   * other but does not promote it.
+   */
+  public boolean pastItsBest() {
+    return stopped || curve.size() - bestEpoch >= PAST_BEST_EPOCHS;
+  }
+
   /** Epochs this trial trained itself (a resumed trial's earlier epochs are not counted). */
   public int epochsTrained() {
     return curve.size() - resumedEpochs;

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * Trains one trial and records its learning curve. A trial with a session key resumes the training
- * its configuration's previous trial parked ({@link PausedTrials}) and parks its own unless early
- * stopping ended it.
+ * its configuration's previous trial parked ({@link PausedTrials}) and parks its own unless it is
+ * past its best ({@link TrialResult#pastItsBest}): early stopping ended it, or its last epochs only
+ * got worse.
  */
 public final class TrialRunner {
   private TrialRunner() {}
@@ -53,12 +54,6 @@ public final class TrialRunner {
       throw e;
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    boolean stopped = session.stopped();
-    if (spec.session() != null && !stopped) {
-      PausedTrials.park(spec.session(), session, curve);
-    } else {
-      session.close();
-    }
     int best = 0;
     for (int i = 1; i < curve.size(); i++) {
       if (curve.get(i) < curve.get(best)) {
@@ -66,19 +61,27 @@ public final class TrialRunner {
       }
     }
     double bestRmse = curve.isEmpty() ? Double.NaN : curve.get(best);
-    return new TrialResult(
-        spec.id(),
-        spec.point(),
-        spec.budget(),
-        curve,
-        bestRmse,
-        best + 1,
-        "completed",
-        seconds,
-        0,
-        resumed,
-        0,
-        stopped,
-        null);
+    TrialResult result =
+        new TrialResult(
+            spec.id(),
+            spec.point(),
+            spec.budget(),
+            curve,
+            bestRmse,
+            best + 1,
+            "completed",
+            seconds,
+            0,
+            resumed,
+            0,
+            session.stopped(),
+            null);
+    // A configuration past its best is never promoted, so nothing will resume it.
+    if (spec.session() != null && !result.pastItsBest()) {
+      PausedTrials.park(spec.session(), session, curve);
+    } else {
+      session.close();
+    }
+    return result;
   }
 }

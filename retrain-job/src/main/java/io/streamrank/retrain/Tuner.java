@@ -285,7 +285,7 @@ public final class Tuner {
       List<Integer> next = new ArrayList<>();
       for (int k = 0; k < results.size(); k++) {
         TrialResult r = results.get(k);
-        boolean converged = r.stopped();
+        boolean converged = r.pastItsBest();
         boolean promoted = !last && !converged && top.contains(alive.get(k));
         if (promoted) {
           next.add(alive.get(k));
@@ -498,7 +498,7 @@ public final class Tuner {
       TrialResult r = result.finishedAt(since(start), jobSeconds);
       running[job.rung]--;
       rungs.get(job.rung).put(job.config, r.bestValidRmse());
-      if (r.stopped()) {
+      if (r.pastItsBest()) {
         converged.add(job.config);
       }
       finished.add(new Done(job, r));
@@ -521,7 +521,7 @@ public final class Tuner {
     }
 
     private TrialResult withFinalStatus(Done d) {
-      if (d.job.rung == budgets.length - 1 || d.result.stopped()) {
+      if (d.job.rung == budgets.length - 1 || d.result.pastItsBest()) {
         return d.result.withStatus("completed");
       }
       boolean on = promoted.get(d.job.rung).contains(d.job.config);

@@ -3,6 +3,7 @@ package io.streamrank.retrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrank.model.ModelConfig;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,5 +55,42 @@ class TrialRunnerTest {
     assertThat(PausedTrials.parked(RUN)).isZero();
     TrialResult fresh = TrialRunner.run(new TrialSpec("c-r1", POINT, 2, RUN + "c"), DATA, BASE, 1);
     assertThat(fresh.resumedEpochs()).as("nothing left to resume after a release").isZero();
+  }
+
+  @Test
+  void aTrialPastItsBestIsNotParked() {
+    // Patience 100: early stopping never ends it, but at this rate it overfits within 8 epochs.
+    Map<String, Object> fast = Map.of(SearchSpace.LEARNING_RATE, 0.05);
+    TrialResult r = TrialRunner.run(new TrialSpec("p-r0", fast, 8, RUN + "p"), DATA, BASE, 1);
+    assertThat(r.stopped()).isFalse();
+    assertThat(r.curve()).hasSize(8);
+    assertThat(r.pastItsBest()).isTrue();
+    assertThat(PausedTrials.parked(RUN)).isZero();
+  }
+
+  @Test
+  void aResultIsPastItsBestAfterTwoWorseEpochsOrWhenEarlyStoppingEndedIt() {
+    assertThat(result(List.of(0.96, 0.97, 0.975), 1, false).pastItsBest()).isTrue();
+    assertThat(result(List.of(0.97, 0.96, 0.965), 2, false).pastItsBest()).isFalse();
+    assertThat(result(List.of(0.97, 0.96), 2, false).pastItsBest()).isFalse();
+    assertThat(result(List.of(0.96), 1, false).pastItsBest()).isFalse();
+    assertThat(result(List.of(0.96), 1, true).pastItsBest()).isTrue();
+  }
+
+  private static TrialResult result(List<Double> curve, int bestEpoch, boolean stopped) {
+    return new TrialResult(
+        "t",
+        POINT,
+        curve.size(),
+        curve,
+        curve.get(bestEpoch - 1),
+        bestEpoch,
+        "completed",
+        1,
+        0,
+        0,
+        0,
+        stopped,
+        null);
   }
 }

@@ -38,9 +38,9 @@ class TunerTest {
     assertThat(t.stream().filter(r -> r.budget() == 9).count()).isLessThanOrEqualTo(1L);
     assertThat(t.stream().filter(r -> r.status().equals("pruned")))
         .hasSizeGreaterThanOrEqualTo(4)
-        .allSatisfy(r -> assertThat(r.stopped()).isFalse());
+        .allSatisfy(r -> assertThat(r.pastItsBest()).isFalse());
     assertThat(t.stream().filter(r -> r.status().equals("promoted")))
-        .allSatisfy(r -> assertThat(r.stopped()).isFalse());
+        .allSatisfy(r -> assertThat(r.pastItsBest()).isFalse());
     assertResumed(t);
     assertThat(o.best().bestValidRmse()).isFinite();
     assertThat(o.testRmse()).isFinite();
@@ -112,7 +112,10 @@ class TunerTest {
     }
     assertThat(t.stream().filter(r -> r.status().equals("completed")))
         .isNotEmpty()
-        .allSatisfy(r -> assertThat(r.budget() == 9 || r.stopped()).isTrue());
+        .allSatisfy(r -> assertThat(r.budget() == 9 || r.pastItsBest()).isTrue());
+    // A configuration past its best is not promoted, even from the top of its rung.
+    assertThat(t.stream().filter(r -> r.status().equals("promoted")))
+        .allSatisfy(r -> assertThat(r.pastItsBest()).as(r.id()).isFalse());
     // The first rung prunes. How many go on exactly depends on the order results arrive in (a
     // promotion is decided on the rung's results so far and a free slot does not wait for the
     // rung's last ones), which the test does not fix; the first rung's best always goes on.

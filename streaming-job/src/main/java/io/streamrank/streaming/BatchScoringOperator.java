@@ -24,6 +24,8 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scores events in micro-batches and hot-swaps model versions announced on the second input. Each
@@ -54,6 +56,12 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
     implements TwoInputStreamOperator<ScoringRequest, ModelUpdate, Prediction>,
         ProcessingTimeCallback {
   private static final long serialVersionUID = 1L;
+
+  /**
+   * This class's own logger: the inherited {@code AbstractStreamOperator.LOG} is named for Flink's
+   * package, whose INFO lines (swaps, rejections, restores) a streamrank log set-up filters out.
+   */
+  private static final Logger LOG = LoggerFactory.getLogger(BatchScoringOperator.class);
 
   /** Swap and rejection reports. */
   public static final OutputTag<MonitorReport> MONITORING =
@@ -295,9 +303,16 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
         CompletableFuture.supplyAsync(
             () -> {
               try {
+                long started = System.nanoTime();
                 ScoringModel candidate = modelProvider.open(update, batchSize);
+                long opened = System.nanoTime();
                 try {
                   gate(candidate, serving);
+                  LOG.info(
+                      "Loaded and checked version {} off the scoring thread in {} ms (gate {} ms)",
+                      update.getVersion(),
+                      (System.nanoTime() - started) / 1_000_000,
+                      (System.nanoTime() - opened) / 1_000_000);
                   return candidate;
                 } catch (ModelRejectedException e) {
                   candidate.close();

@@ -122,18 +122,25 @@ public final class ScoringJob {
             .process(new ShadowEvaluator(b.shadowSettings), new AvroTypeInfo<>(ModelUpdate.class))
             .uid("shadow-evaluator")
             .name("shadow evaluator")
+            .setParallelism(1)
             .setBufferTimeout(b.lowVolumeBufferTimeoutMs);
-    decisions.sinkTo(b.modelDecisions).uid("model-decisions-sink").name("model decisions");
+    decisions
+        .sinkTo(b.modelDecisions)
+        .uid("model-decisions-sink")
+        .name("model decisions")
+        .setParallelism(1);
     modelReports
         .union(monitors.reports(), decisions.getSideOutput(ShadowEvaluator.REPORTS))
         .sinkTo(b.monitoring)
         .uid("monitoring-sink")
-        .name("monitoring");
+        .name("monitoring")
+        .setParallelism(1);
     monitors
         .retrainRequests()
         .sinkTo(b.retrainRequests)
         .uid("retrain-requests-sink")
-        .name("retrain requests");
+        .name("retrain requests")
+        .setParallelism(1);
     DataStream<DeadLetter> allDeadLetters =
         valid
             .getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
@@ -141,7 +148,11 @@ public final class ScoringJob {
                 ratings.getSideOutput(DeadLetterSplitter.DEAD_LETTERS),
                 announcements.getSideOutput(DeadLetterSplitter.DEAD_LETTERS),
                 readDecisions.getSideOutput(DeadLetterSplitter.DEAD_LETTERS));
-    allDeadLetters.sinkTo(b.deadLetters).uid("dead-letters-sink").name("dead letters");
+    allDeadLetters
+        .sinkTo(b.deadLetters)
+        .uid("dead-letters-sink")
+        .name("dead letters")
+        .setParallelism(1);
   }
 
   /** Builds and runs the job until its sources end (or forever, for unbounded ones). */

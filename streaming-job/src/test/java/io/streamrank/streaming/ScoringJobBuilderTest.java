@@ -190,4 +190,37 @@ class ScoringJobBuilderTest {
         .containsEntry("drift partials -> drift monitor", 7L)
         .containsEntry("drift monitor -> retrain trigger", 7L);
   }
+
+  /**
+   * The low-volume sinks and the shadow evaluator run as one task each whatever the job's
+   * parallelism: each sink subtask is a task thread and a transactional producer with a network
+   * thread of its own, and takes part in every checkpoint; the predictions sink keeps the job's
+   * parallelism.
+   */
+  @Test
+  void lowVolumeSinksRunAsOneTaskEach() {
+    Configuration conf = new Configuration();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(4);
+    KafkaScoringJob.configure(env, conf);
+    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
+    java.util.Map<String, Integer> parallelism = new java.util.TreeMap<>();
+    env.getStreamGraph()
+        .getJobGraph()
+        .getVertices()
+        .forEach(v -> parallelism.put(v.getName(), v.getParallelism()));
+    for (String sink :
+        List.of("monitoring", "dead letters", "retrain requests", "model decisions")) {
+      assertThat(writers(parallelism, sink)).as(sink).containsExactly(1);
+    }
+    assertThat(writers(parallelism, "predictions")).containsExactly(4);
+  }
+
+  /** The parallelism of the task that holds {@code sink}'s writer. */
+  private static List<Integer> writers(java.util.Map<String, Integer> tasks, String sink) {
+    return tasks.entrySet().stream()
+        .filter(e -> e.getKey().contains(sink + ": Writer"))
+        .map(java.util.Map.Entry::getValue)
+        .toList();
+  }
 }
