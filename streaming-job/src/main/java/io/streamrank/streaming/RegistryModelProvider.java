@@ -123,7 +123,8 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
   public ScoringModel open(ModelUpdate announcement, int maxBatchSize) throws Exception {
     LoadedBundle bundle;
     try {
-      bundle = new ModelRegistry(registryUri).load(URI.create(announcement.getBundleUri()));
+      URI uri = URI.create(announcement.getBundleUri());
+      bundle = READS.get(uri, () -> new ModelRegistry(registryUri).load(uri));
       return open(bundle, announcement, maxBatchSize);
     } catch (ModelValidationException e) {
       throw new ModelRejectedException(e.getMessage(), e);
@@ -132,6 +133,14 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
           "cannot read bundle " + announcement.getBundleUri() + ": " + e, e);
     }
   }
+
+  /**
+   * Bundles being read in this JVM, by URI. An announcement reaches every operator instance at
+   * about the same moment, and each read hashes and parses the whole bundle on cores the stream is
+   * using, so the instances of one JVM share one read; an instance that asks after it ended reads
+   * again.
+   */
+  private static final SharedReads<URI, LoadedBundle> READS = new SharedReads<>();
 
   private ScoringModel open(LoadedBundle bundle, ModelUpdate announcement, int maxBatchSize)
       throws ModelRejectedException {
