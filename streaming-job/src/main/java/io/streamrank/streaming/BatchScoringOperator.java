@@ -308,11 +308,12 @@ public final class BatchScoringOperator extends AbstractStreamOperator<Predictio
                 long opened = System.nanoTime();
                 try {
                   gate(candidate, serving);
+                  long done = System.nanoTime();
                   LOG.info(
                       "Loaded and checked version {} off the scoring thread in {} ms (gate {} ms)",
                       update.getVersion(),
-                      (System.nanoTime() - started) / 1_000_000,
-                      (System.nanoTime() - opened) / 1_000_000);
+                      (done - started) / 1_000_000,
+                      (done - opened) / 1_000_000);
                   return candidate;
                 } catch (ModelRejectedException e) {
                   candidate.close();

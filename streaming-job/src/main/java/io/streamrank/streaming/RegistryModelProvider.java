@@ -37,6 +37,14 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
   /** How far ONNX Runtime may stray from the trainer's golden scores. */
   static final float GOLDEN_TOLERANCE = 1e-3f;
 
+  /**
+   * Bundles being read in this JVM, by URI. An announcement reaches every operator instance at
+   * about the same moment, and each read hashes and parses the whole bundle on cores the stream is
+   * using, so the instances of one JVM share one read; an instance that asks after it ended reads
+   * again.
+   */
+  private static final SharedReads<URI, LoadedBundle> READS = new SharedReads<>();
+
   private final String registryUri;
   private final String initialVersion;
   private final Device device;
@@ -133,14 +141,6 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
           "cannot read bundle " + announcement.getBundleUri() + ": " + e, e);
     }
   }
-
-  /**
-   * Bundles being read in this JVM, by URI. An announcement reaches every operator instance at
-   * about the same moment, and each read hashes and parses the whole bundle on cores the stream is
-   * using, so the instances of one JVM share one read; an instance that asks after it ended reads
-   * again.
-   */
-  private static final SharedReads<URI, LoadedBundle> READS = new SharedReads<>();
 
   private ScoringModel open(LoadedBundle bundle, ModelUpdate announcement, int maxBatchSize)
       throws ModelRejectedException {
