@@ -199,7 +199,7 @@ public final class SwapBenchmark {
         replay.replay(stream.subList(half, events), s.rate(), "b-");
         replay.flush();
         waitFor(() -> collector.predictions() >= untimed + events, Duration.ofSeconds(120));
-        job.cancel();
+        job.cancel().run();
         collector.close();
         reader.join(10_000);
         long swapAt =
@@ -249,11 +249,22 @@ public final class SwapBenchmark {
     }
   }
 
-  /** A running scoring job and the broker it reads from and writes to. */
-  private interface Deployment extends AutoCloseable {
-    String bootstrapServers();
+  /**
+   * A running scoring job and the broker it reads from and writes to.
+   *
+   * @param cancel cancels the job
+   * @param owner what closing the deployment shuts down (the broker, or the whole cluster)
+   */
+  private record Deployment(String bootstrapServers, Cancel cancel, AutoCloseable owner)
+      implements AutoCloseable {
+    interface Cancel {
+      void run() throws Exception;
+    }
 
-    void cancel() throws Exception;
+    @Override
+    public void close() throws Exception {
+      owner.close();
+    }
   }
 
   /** The broker and a MiniCluster in this JVM, the job built from {@code provider}. */
@@ -269,22 +280,7 @@ public final class SwapBenchmark {
       KafkaScoringJob.configure(env, conf);
       KafkaScoringJob.create(conf, provider).build(env);
       JobClient job = env.executeAsync("swap benchmark");
-      return new Deployment() {
-        @Override
-        public String bootstrapServers() {
-          return kafka.bootstrapServers();
-        }
-
-        @Override
-        public void cancel() throws Exception {
-          job.cancel().get();
-        }
-
-        @Override
-        public void close() throws Exception {
-          kafka.close();
-        }
-      };
+      return new Deployment(kafka.bootstrapServers(), () -> job.cancel().get(), kafka);
     } catch (Exception e) {
       kafka.close();
       throw e;
@@ -326,22 +322,7 @@ public final class SwapBenchmark {
               args,
               s.parallelism(),
               null);
-      return new Deployment() {
-        @Override
-        public String bootstrapServers() {
-          return cluster.bootstrapServers();
-        }
-
-        @Override
-        public void cancel() throws Exception {
-          rest.cancel(jobId);
-        }
-
-        @Override
-        public void close() throws Exception {
-          cluster.close();
-        }
-      };
+      return new Deployment(cluster.bootstrapServers(), () -> rest.cancel(jobId), cluster);
     } catch (Exception e) {
       cluster.close();
       throw e;

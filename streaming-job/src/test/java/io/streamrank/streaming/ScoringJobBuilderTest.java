@@ -8,7 +8,6 @@ import io.streamrank.streaming.monitor.MonitorSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -109,11 +108,7 @@ class ScoringJobBuilderTest {
   void thePredictionsSinkIsChainedOnlyWhenToldTo(boolean ownTask) {
     Configuration conf = new Configuration();
     conf.set(ScoringOptions.PREDICTIONS_SINK_OWN_TASK, ownTask);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    KafkaScoringJob.configure(env, conf);
-    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
-    List<String> tasks = new ArrayList<>();
-    env.getStreamGraph().getJobGraph().getVertices().forEach(v -> tasks.add(v.getName()));
+    java.util.Set<String> tasks = tasks(built(conf, 2)).keySet();
     String scoring =
         tasks.stream().filter(n -> n.contains("batched ONNX scoring")).findFirst().orElseThrow();
     assertThat(scoring.contains("predictions: Writer")).as(scoring).isEqualTo(!ownTask);
@@ -168,9 +163,7 @@ class ScoringJobBuilderTest {
     Configuration conf = new Configuration();
     conf.set(ScoringOptions.BUFFER_TIMEOUT, Duration.ofMillis(7));
     conf.set(ScoringOptions.LOW_VOLUME_BUFFER_TIMEOUT, Duration.ofMillis(300));
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    KafkaScoringJob.configure(env, conf);
-    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
+    StreamExecutionEnvironment env = built(conf, 2);
     java.util.Map<String, Long> timeouts = new java.util.TreeMap<>();
     var graph = env.getStreamGraph();
     for (var node : graph.getStreamNodes()) {
@@ -199,16 +192,7 @@ class ScoringJobBuilderTest {
    */
   @Test
   void lowVolumeSinksRunAsOneTaskEach() {
-    Configuration conf = new Configuration();
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.setParallelism(4);
-    KafkaScoringJob.configure(env, conf);
-    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
-    java.util.Map<String, Integer> parallelism = new java.util.TreeMap<>();
-    env.getStreamGraph()
-        .getJobGraph()
-        .getVertices()
-        .forEach(v -> parallelism.put(v.getName(), v.getParallelism()));
+    java.util.Map<String, Integer> parallelism = tasks(built(new Configuration(), 4));
     for (String sink :
         List.of("monitoring", "dead letters", "retrain requests", "model decisions")) {
       assertThat(writers(parallelism, sink)).as(sink).containsExactly(1);
@@ -222,5 +206,24 @@ class ScoringJobBuilderTest {
         .filter(e -> e.getKey().contains(sink + ": Writer"))
         .map(java.util.Map.Entry::getValue)
         .toList();
+  }
+
+  /** The scoring job's graph built with {@code conf} at {@code parallelism}. */
+  private static StreamExecutionEnvironment built(Configuration conf, int parallelism) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(parallelism);
+    KafkaScoringJob.configure(env, conf);
+    KafkaScoringJob.create(conf, TestModels.provider()).build(env);
+    return env;
+  }
+
+  /** The job graph's tasks (chains of operators, by name) and their parallelism. */
+  private static java.util.Map<String, Integer> tasks(StreamExecutionEnvironment env) {
+    java.util.Map<String, Integer> tasks = new java.util.TreeMap<>();
+    env.getStreamGraph()
+        .getJobGraph()
+        .getVertices()
+        .forEach(v -> tasks.put(v.getName(), v.getParallelism()));
+    return tasks;
   }
 }
