@@ -9,8 +9,9 @@ the reference run's best validation RMSE, as a fraction of the reference run's s
 ("search_seconds": trials only, before the refits); the same for the reference's best + 0.001
 and for within 0.5% of the reference's best (best * 1.005);
 the same on the whole command's clock, where the runs recorded it ("setup_seconds": the
-command's start to the search's, i.e. the in-process cluster's start, with the data prepared
-meanwhile): (setup + reached) / (reference's setup + reference's search);
+command's start to the tuner's, i.e. the in-process cluster's start, with the data prepared
+meanwhile; "session_start_seconds": then until the tuning session's workers were up, before the
+search's clock starts): (setup + workers + reached) / (the reference's setup + workers + search);
 the epochs trained by then (a measure of work that the machine's load does not change);
 the Flink jobs the trials ran in (distinct job ids of the trials' "task", where recorded: one per
 run in a tuning session); and each submission's fixed cost: its time from submission to result
@@ -44,11 +45,16 @@ def epochs_until(run, seconds):
         if t["finished_seconds"] <= seconds)
 
 
+def before_search(run):
+    """The command's start to the search's: the cluster's start, then its workers'."""
+    return run["setup_seconds"] + run.get("session_start_seconds", 0.0)
+
+
 def command_clock(run, ref, t):
     if t is None or "setup_seconds" not in run or "setup_seconds" not in ref:
         return "?"
-    total = ref["setup_seconds"] + ref["search_seconds"]
-    return f"{run['setup_seconds'] + t:.1f} s = {(run['setup_seconds'] + t) / total:.1%}"
+    total = before_search(ref) + ref["search_seconds"]
+    return f"{before_search(run) + t:.1f} s = {(before_search(run) + t) / total:.1%}"
 
 
 def fixed_costs(run):
@@ -84,7 +90,8 @@ def main(ref_dir, *others):
             f" reached {target:.4f} at {at(reached(r, target), whole)}"
             f" ({epochs_until(r, reached(r, target))} epochs trained by then;"
             f" on the whole command's clock {command_clock(r, ref, reached(r, target))},"
-            f" setup {r.get('setup_seconds', float('nan')):.1f} s),"
+            f" setup {r.get('setup_seconds', float('nan')):.1f} s,"
+            f" workers up {r.get('session_start_seconds', float('nan')):.1f} s),"
             f" {target + 0.001:.4f} at {at(reached(r, target + 0.001), whole)},"
             f" within 0.5% ({target * 1.005:.4f}) at {at(reached(r, target * 1.005), whole)};"
             f" {len(r['trials'])} trials in {len(costs)} submissions, {flink_jobs(r)} Flink jobs,"

@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
           + " train+validation and prints its validation and test RMSE next to the library"
           + " defaults'.",
       "--out DIR writes tuning.json (best, best_valid_rmse, test_rmse, default_valid_rmse, trials"
-          + " with curves and status, wall_seconds; setup_seconds, the cluster's start before the"
-          + " search) and learning_curves.svg."
+          + " with curves and status, wall_seconds; setup_seconds, the cluster's start, and"
+          + " session_start_seconds, its trial workers', before the search) and"
+          + " learning_curves.svg."
     })
 final class TuneCommand implements Callable<Integer> {
   @CommandLine.Mixin StreamrankCli.DataOptions data = new StreamrankCli.DataOptions();
@@ -120,13 +121,15 @@ final class TuneCommand implements Callable<Integer> {
     Tuner.Outcome o = tuner.tune(spec, budget, search.algo, search.pruner, data.seed);
     System.out.printf(
         "best %s%n  valid RMSE %.4f (library defaults %.4f, %.1f%% better)%n  test RMSE %.4f after"
-            + " refit on train+valid (defaults %.4f)%n  search %.1f s, %.1f s in all%n",
+            + " refit on train+valid (defaults %.4f)%n  workers up in %.1f s, search %.1f s, %.1f s"
+            + " in all%n",
         o.best().point(),
         o.best().bestValidRmse(),
         o.defaultValidRmse(),
         100 * (o.defaultValidRmse() - o.best().bestValidRmse()) / o.defaultValidRmse(),
         o.testRmse(),
         o.defaultTestRmse(),
+        o.sessionSeconds(),
         o.searchSeconds(),
         o.wallSeconds());
     if (Double.isFinite(o.defaultFeaturesValidRmse())) {

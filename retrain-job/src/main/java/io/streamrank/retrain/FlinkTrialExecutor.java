@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrank.model.ModelConfig;
 import java.net.InetAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,9 @@ import org.apache.flink.util.CloseableIterator;
  */
 public final class FlinkTrialExecutor implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How long {@link #startSession} waits for a session's workers to reach the tuner. */
+  static final Duration WORKERS_TIMEOUT = Duration.ofMinutes(5);
 
   private final ThreadLocal<StreamExecutionEnvironment> env;
   private final boolean concurrent;
@@ -196,6 +200,33 @@ public final class FlinkTrialExecutor implements AutoCloseable {
       if (cluster != null) {
         cluster.close();
       }
+    }
+  }
+
+  /**
+   * Starts the tuning session now, if this executor runs sessions and none is running, and waits
+   * until every worker task has reached the tuner: a search that follows starts training at once.
+   * An executor on its own in-process cluster ({@link #local}) keeps its session until {@link
+   * #close}, so later searches find their workers up; on a shared cluster {@link #searchEnded} ends
+   * it and frees the slots.
+   *
+   * @param data the search's data (in-process, read and prepared while the workers start)
+   * @throws IllegalStateException when the session's job fails or its workers do not all reach the
+   *     tuner within {@link #WORKERS_TIMEOUT}
+   */
+  public void startSession(DataSpec data) throws Exception {
+    if (sessionHost != null) {
+      session(data).server.awaitWorkers(parallelism, WORKERS_TIMEOUT);
+    }
+  }
+
+  /**
+   * Called when a search and its defaults' trial are done: ends the session unless this executor
+   * owns its cluster (then the session stays up for the next search, and ends on {@link #close}).
+   */
+  public void searchEnded() throws Exception {
+    if (cluster == null) {
+      endSession();
     }
   }
 

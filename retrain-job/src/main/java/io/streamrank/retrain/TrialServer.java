@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -42,6 +43,8 @@ final class TrialServer implements AutoCloseable {
   private final Map<Long, Pending> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final Thread acceptor;
+  private final Object workersLock = new Object();
+  private int workers;
   private volatile boolean closed;
   private volatile Exception failure;
 
@@ -56,6 +59,39 @@ final class TrialServer implements AutoCloseable {
   /** Where workers connect. */
   InetSocketAddress address() {
     return (InetSocketAddress) socket.getLocalSocketAddress();
+  }
+
+  /**
+   * Waits until {@code n} workers have connected.
+   *
+   * @throws IllegalStateException when the session failed or ended first, or on the timeout
+   */
+  void awaitWorkers(int n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (workersLock) {
+      while (workers < n) {
+        if (failure != null) {
+          throw new IllegalStateException(
+              "the tuning session failed while its workers started: " + failure, failure);
+        }
+        if (closed) {
+          throw new IllegalStateException("the tuning session ended while its workers started");
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(
+              workers
+                  + " of "
+                  + n
+                  + " trial workers reached the tuner at "
+                  + address()
+                  + " within "
+                  + timeout.toSeconds()
+                  + " s (are the cluster's task slots free?)");
+        }
+        workersLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+    }
   }
 
   /** Queues trials for the next free worker; the future completes with their results in order. */
@@ -91,6 +127,9 @@ final class TrialServer implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (workersLock) {
+      workersLock.notifyAll();
+    }
     try {
       socket.close();
     } catch (IOException e) {
@@ -128,6 +167,10 @@ final class TrialServer implements AutoCloseable {
 
   /** One worker: hand it a unit, wait for its reply, repeat until the session ends. */
   private void serve(Socket s) {
+    synchronized (workersLock) {
+      workers++;
+      workersLock.notifyAll();
+    }
     try (s;
         BufferedReader in =
             new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));

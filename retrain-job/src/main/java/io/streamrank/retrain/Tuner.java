@@ -81,8 +81,11 @@ public final class Tuner {
    * @param model the refit model of the best configuration
    * @param bestConfig its configuration
    * @param bestData the data it trained on (with or without the streaming features)
+   * @param sessionSeconds wall time until the tuning session's workers were up, before the search
+   *     (0 when they were up from an earlier search)
    * @param searchSeconds wall time of the search (trials only)
-   * @param wallSeconds wall time of the run, refits and the defaults' trial included
+   * @param wallSeconds wall time of the run: the session's start, the search, the defaults' trial
+   *     and the refits
    */
   public record Outcome(
       TrialResult best,
@@ -94,6 +97,7 @@ public final class Tuner {
       RankingModel model,
       ModelConfig bestConfig,
       DataSpec bestData,
+      double sessionSeconds,
       double searchSeconds,
       double wallSeconds) {}
 
@@ -109,8 +113,9 @@ public final class Tuner {
     try {
       return tuneInSession(data, budget, algo, pruner, seed);
     } finally {
-      // Trials, rungs and the defaults' trial share one session; its job ends with the run.
-      executor.endSession();
+      // Trials, rungs and the defaults' trial share one session; on a shared cluster its job ends
+      // with the run.
+      executor.searchEnded();
     }
   }
 
@@ -124,9 +129,14 @@ public final class Tuner {
       throw new IllegalArgumentException(
           "unknown pruner '" + pruner + "', expected none, sha or asha");
     }
-    long start = System.nanoTime();
+    long begun = System.nanoTime();
     // Fix the end of a topic slice once, so every trial and the refits read the same records.
     data = data.pinned();
+    // The workers start (or are up from an earlier search) before the search's clock starts: the
+    // clock measures the search, as it never measured the cluster's own start.
+    executor.startSession(data);
+    long start = System.nanoTime();
+    double sessionSeconds = (start - begun) / 1e9;
     Map<String, Object> defaultPoint = defaultPoint(data);
     Searcher searcher = Searcher.named(algo, space, defaultPoint, budget, seed);
     if (!algo.equalsIgnoreCase("grid")) {
@@ -195,8 +205,9 @@ public final class Tuner {
         model,
         bestConfig,
         bestData,
+        sessionSeconds,
         searchSeconds,
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - begun) / 1e9);
   }
 
   /** Trains to completion on train+validation with the epoch count early stopping chose. */

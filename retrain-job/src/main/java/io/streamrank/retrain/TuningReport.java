@@ -46,6 +46,7 @@ public final class TuningReport {
     m.put("trials", o.trials());
     m.put("epochs_trained", o.trials().stream().mapToInt(TrialResult::epochsTrained).sum());
     m.put("progress", progress(o.trials()));
+    m.put("session_start_seconds", o.sessionSeconds());
     m.put("search_seconds", o.searchSeconds());
     m.put("wall_seconds", o.wallSeconds());
     return m;

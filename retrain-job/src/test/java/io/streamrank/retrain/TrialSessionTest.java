@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrank.datasets.SyntheticGenerator;
 import io.streamrank.model.ModelConfig;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,50 @@ class TrialSessionTest {
     assertThat(perRound.stream().map(TrialSessionTest::job).distinct()).hasSize(2);
     // After the session ended, the next run started a new job.
     assertThat(job(next.get(0))).isNotEqualTo(job(session.get(0)));
+  }
+
+  @Test
+  void anInProcessSessionStartsBeforeTheSearchAndServesTheNextSearchToo() throws Exception {
+    String first;
+    try (FlinkTrialExecutor executor = FlinkTrialExecutor.local(2)) {
+      executor.startSession(DATA);
+      first = job(executor.run(trials("a", 0.003), DATA, BASE).get(0));
+      executor.searchEnded();
+      executor.startSession(DATA);
+      // The executor owns its cluster: the session stayed up for the next search.
+      assertThat(job(executor.run(trials("b", 0.003), DATA, BASE).get(0))).isEqualTo(first);
+      executor.endSession();
+      assertThat(job(executor.run(trials("c", 0.003), DATA, BASE).get(0))).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void aSessionOnASharedClusterEndsWithItsSearch() throws Exception {
+    try (FlinkTrialExecutor executor =
+        FlinkTrialExecutor.session(
+            () -> StreamExecutionEnvironment.createLocalEnvironment(2), 2, "127.0.0.1")) {
+      executor.startSession(DATA);
+      String first = job(executor.run(trials("a", 0.003), DATA, BASE).get(0));
+      executor.searchEnded();
+      // Its slots were freed: the next search started a job of its own.
+      assertThat(job(executor.run(trials("b", 0.003), DATA, BASE).get(0))).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void waitingForWorkersEndsWithTheirCountOrTheSessionsFailure() throws Exception {
+    try (TrialServer server = new TrialServer(InetAddress.getLoopbackAddress())) {
+      assertThatThrownBy(() -> server.awaitWorkers(2, Duration.ofMillis(200)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("0 of 2 trial workers reached the tuner at");
+      try (Socket worker = new Socket(server.address().getAddress(), server.address().getPort())) {
+        server.awaitWorkers(1, Duration.ofSeconds(30));
+        server.fail(new IllegalStateException("no free task slots"));
+        assertThatThrownBy(() -> server.awaitWorkers(2, Duration.ofSeconds(30)))
+            .hasMessageContaining("the tuning session failed while its workers started")
+            .hasMessageContaining("no free task slots");
+      }
+    }
   }
 
   @Test
