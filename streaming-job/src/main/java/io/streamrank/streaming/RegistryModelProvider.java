@@ -15,8 +15,11 @@ import io.streamrank.streaming.monitor.MonitorReference;
 import io.streamrank.streaming.monitor.ReferenceSource;
 import java.net.URI;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -44,6 +47,24 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
    * again.
    */
   private static final SharedReads<URI, LoadedBundle> READS = new SharedReads<>();
+
+  /** Versions whose monitoring references this JVM keeps from their loads. */
+  static final int LOADED_REFERENCES = 16;
+
+  /**
+   * The monitoring references of the versions this JVM loaded, by registry and version, newest
+   * last. The monitors chained to the scoring operator meet a new version with its first
+   * predictions, right after the swap; reading its manifest there (tens of ms) would stall the
+   * scoring thread. The load, off that thread, already holds the manifest.
+   */
+  private static final Map<String, MonitorReference> REFERENCES =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, MonitorReference> eldest) {
+              return size() > LOADED_REFERENCES;
+            }
+          });
 
   private final String registryUri;
   private final String initialVersion;
@@ -98,15 +119,22 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
   }
 
   /**
-   * Reads the version's manifest (not its model) for the monitors; none for the outcomes of ratings
-   * that matched no prediction.
+   * The version's reference for the monitors: kept from its load when this JVM loaded it, else read
+   * from its manifest (not its model); none for the outcomes of ratings that matched no prediction.
    */
   @Override
   public MonitorReference reference(String version) throws java.io.IOException {
     if (ModelRegistry.UNMATCHED_VERSION.equals(version)) {
       return null;
     }
-    return MonitorReference.of(new ModelRegistry(registryUri).manifest(version));
+    MonitorReference loaded = REFERENCES.get(referenceKey(version));
+    return loaded != null
+        ? loaded
+        : MonitorReference.of(new ModelRegistry(registryUri).manifest(version));
+  }
+
+  private String referenceKey(String version) {
+    return registryUri + "\n" + version;
   }
 
   @Override
@@ -170,6 +198,7 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
       OnnxScorer scorer = handle.scorer();
       checkFeatures(scorer, manifest);
       manifest.checkGolden(scorer, GOLDEN_TOLERANCE);
+      REFERENCES.put(referenceKey(bundle.version()), MonitorReference.of(manifest));
       return new SharedScoringModel(
           bundle, handle, gateRows(manifest.golden(), scorer.numFeatures()));
     } catch (ModelValidationException e) {

@@ -1,6 +1,7 @@
 package io.streamrank.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrank.datasets.Rating;
 import io.streamrank.datasets.Split;
@@ -18,6 +19,7 @@ import io.streamrank.model.registry.ModelRegistry;
 import io.streamrank.schemas.ModelUpdate;
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.Prediction;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +41,35 @@ class RegistryGateTest {
   void ratingsThatMatchedNoPredictionHaveNoMonitoringReference(@TempDir Path dir) throws Exception {
     var provider = new RegistryModelProvider(dir.toUri().toString(), "v1", Device.CPU, 1);
     assertThat(provider.reference(ModelRegistry.UNMATCHED_VERSION)).isNull();
+  }
+
+  @Test
+  void aVersionLoadedInThisJvmKeepsItsMonitoringReferenceAndOthersAreReadFromTheRegistry(
+      @TempDir Path dir) throws Exception {
+    Split split =
+        Splits.byTime(
+            new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(5_000))
+                .generate()
+                .ratings());
+    ModelConfig cfg = ModelConfig.builder().embeddingDim(4).hiddenLayers(4).epochs(1).build();
+    ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
+    RankingModel model = train(split.train(), split, cfg);
+    publish(registry, "v1", model, split, 0, Map.of("valid_rmse", 1.25));
+    ModelUpdate v2 = publish(registry, "v2", model, split, 1, Map.of("valid_rmse", 1.5));
+
+    var provider = new RegistryModelProvider(dir.toUri().toString(), "v1", Device.CPU, 1);
+    try (ScoringModel serving = provider.open(v2, 64)) {
+      // The monitors meet v2 right after the swap: its reference comes from the load, not from
+      // another read of the registry (here, gone).
+      Files.delete(dir.resolve("v2").resolve(ModelRegistry.MANIFEST_FILE));
+      assertThat(provider.reference("v2").rmse()).isEqualTo(1.5);
+    }
+    // v1 was never loaded here: its manifest is read.
+    assertThat(provider.reference("v1").rmse()).isEqualTo(1.25);
+    Files.delete(dir.resolve("v1").resolve(ModelRegistry.MANIFEST_FILE));
+    assertThatThrownBy(() -> provider.reference("v1"))
+        .hasMessageContaining("v1")
+        .hasMessageContaining("missing");
   }
 
   @Test
@@ -99,7 +130,18 @@ class RegistryGateTest {
   private static ModelUpdate publish(
       ModelRegistry registry, String version, RankingModel m, Split split, int order)
       throws Exception {
-    BundleRef ref = Bundles.exportAndPublish(registry, m, version, null, split.valid(), Map.of());
+    return publish(registry, version, m, split, order, Map.of());
+  }
+
+  private static ModelUpdate publish(
+      ModelRegistry registry,
+      String version,
+      RankingModel m,
+      Split split,
+      int order,
+      Map<String, Double> metrics)
+      throws Exception {
+    BundleRef ref = Bundles.exportAndPublish(registry, m, version, null, split.valid(), metrics);
     Manifest manifest = registry.load(version).manifest();
     return ModelUpdate.newBuilder()
         .setVersion(version)
