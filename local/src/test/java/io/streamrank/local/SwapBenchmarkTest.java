@@ -23,6 +23,7 @@ class SwapBenchmarkTest {
     }
     SwapBenchmark.Result r = SwapBenchmark.analyse(new long[][] {latency, scored}, 1000, 100, 0);
     assertThat(r.swapMaxGap()).isEqualTo(60);
+    assertThat(r.nearSwapMaxGap()).isEqualTo(60);
     assertThat(r.steadyMaxGap()).isEqualTo(10);
     assertThat(r.swapMaxGapEnd()).isEqualTo(1060);
     assertThat(r.steadyMaxGapEnd()).isEqualTo(20);
@@ -35,6 +36,24 @@ class SwapBenchmarkTest {
     // Scored at 900..1000 (11) and 1060..1100 (5) lie within 1000 ± 100.
     assertThat(r.predictions()).isEqualTo(n);
     assertThat(r.inWindow()).isEqualTo(16);
+  }
+
+  @Test
+  void theGapRightAroundTheSwapIsMeasuredApartFromTheWindowsLongest() {
+    // 10 ms apart; a 30 ms gap 200 ms after the swap at t=5000, a 70 ms one 3 s after it.
+    int n = 1000;
+    long[] latency = new long[n];
+    long[] scored = new long[n];
+    long t = 0;
+    for (int i = 0; i < n; i++) {
+      t += (i == 520) ? 30 : (i == 800) ? 70 : 10;
+      scored[i] = t;
+      latency[i] = 5;
+    }
+    SwapBenchmark.Result r = SwapBenchmark.analyse(new long[][] {latency, scored}, 5000, 5000, 0);
+    assertThat(r.swapMaxGap()).isEqualTo(70);
+    assertThat(r.nearSwapMaxGap()).isEqualTo(30);
+    assertThat(r.nearSwapGapOverSteadyP99()).isEqualTo(6.0);
   }
 
   @Test
