@@ -326,6 +326,10 @@ public final class FlinkTrialExecutor implements AutoCloseable {
   private Session session(DataSpec data) throws Exception {
     synchronized (sessionLock) {
       if (session == null || session.ended()) {
+        if (session != null) {
+          // Its server failed (a worker was lost) while its job ran on: stop what is left of it.
+          session.end();
+        }
         session = new Session(data);
       }
       return session;
@@ -396,8 +400,9 @@ public final class FlinkTrialExecutor implements AutoCloseable {
       return ordered(trials, results);
     }
 
+    /** Its job ended, or its server failed or closed: a kept session must not serve again. */
     boolean ended() {
-      return !job.isAlive();
+      return !job.isAlive() || server.closed();
     }
 
     void end() throws InterruptedException {

@@ -94,6 +94,11 @@ final class TrialServer implements AutoCloseable {
     }
   }
 
+  /** Whether the session ended or failed: no more work is handed out. */
+  boolean closed() {
+    return closed;
+  }
+
   /** Queues trials for the next free worker; the future completes with their results in order. */
   CompletableFuture<List<TrialResult>> submit(
       DataSpec data, Map<String, Object> base, int threads, List<TrialSpec> trials) {
