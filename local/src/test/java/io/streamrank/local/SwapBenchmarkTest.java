@@ -4,24 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntUnaryOperator;
+import java.util.function.LongUnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The swap benchmark's arithmetic, on a hand-made trace (the run itself is a command). */
 class SwapBenchmarkTest {
-  @Test
-  void splitsTheTraceAtTheSwapWindowAndFindsTheLongestGapOnEachSide() {
-    // 10 ms apart, latency 5 ms; around t=1000 a 60 ms gap and latency 20 ms.
-    int n = 300;
+  /** {@code n} predictions: the gap before each from its index, the latency from its time. */
+  private static long[][] trace(int n, IntUnaryOperator gapBefore, LongUnaryOperator latencyAt) {
     long[] latency = new long[n];
     long[] scored = new long[n];
     long t = 0;
     for (int i = 0; i < n; i++) {
-      t += (i == 100) ? 60 : 10;
+      t += gapBefore.applyAsInt(i);
       scored[i] = t;
-      latency[i] = Math.abs(t - 1000) <= 100 ? 20 : 5;
+      latency[i] = latencyAt.applyAsLong(t);
     }
-    SwapBenchmark.Result r = SwapBenchmark.analyse(new long[][] {latency, scored}, 1000, 100, 0);
+    return new long[][] {latency, scored};
+  }
+
+  @Test
+  void splitsTheTraceAtTheSwapWindowAndFindsTheLongestGapOnEachSide() {
+    // 10 ms apart, latency 5 ms; around t=1000 a 60 ms gap and latency 20 ms.
+    int n = 300;
+    long[][] trace = trace(n, i -> i == 100 ? 60 : 10, t -> Math.abs(t - 1000) <= 100 ? 20 : 5);
+    SwapBenchmark.Result r = SwapBenchmark.analyse(trace, 1000, 100, 0);
     assertThat(r.swapMaxGap()).isEqualTo(60);
     assertThat(r.nearSwapMaxGap()).isEqualTo(60);
     assertThat(r.steadyMaxGap()).isEqualTo(10);
@@ -41,16 +49,8 @@ class SwapBenchmarkTest {
   @Test
   void theGapRightAroundTheSwapIsMeasuredApartFromTheWindowsLongest() {
     // 10 ms apart; a 30 ms gap 200 ms after the swap at t=5000, a 70 ms one 3 s after it.
-    int n = 1000;
-    long[] latency = new long[n];
-    long[] scored = new long[n];
-    long t = 0;
-    for (int i = 0; i < n; i++) {
-      t += (i == 520) ? 30 : (i == 800) ? 70 : 10;
-      scored[i] = t;
-      latency[i] = 5;
-    }
-    SwapBenchmark.Result r = SwapBenchmark.analyse(new long[][] {latency, scored}, 5000, 5000, 0);
+    long[][] trace = trace(1000, i -> i == 520 ? 30 : i == 800 ? 70 : 10, t -> 5);
+    SwapBenchmark.Result r = SwapBenchmark.analyse(trace, 5000, 5000, 0);
     assertThat(r.swapMaxGap()).isEqualTo(70);
     assertThat(r.nearSwapMaxGap()).isEqualTo(30);
     assertThat(r.nearSwapGapOverSteadyP99()).isEqualTo(6.0);
