@@ -31,11 +31,13 @@ import org.apache.flink.util.CloseableIterator;
  * <p>Two ways to run them, the same for every search algorithm and pruner:
  *
  * <ul>
- *   <li><b>A tuning session</b> ({@link #local}, {@link #session}): the first {@link #run} of a
- *       search submits one long-lived job of {@link #parallelism()} worker tasks ({@link
- *       TrialWorker}), which ask the tuner's {@link TrialServer} for trials, run them and answer,
- *       until {@link #endSession}. Successive rounds, rungs and batches then cost a message, not a
- *       job submission. The TaskManagers must reach the tuner's address.
+ *   <li><b>A tuning session</b> ({@link #local}, {@link #session}): {@link #startSession} (or the
+ *       first {@link #run}) submits one long-lived job of {@link #parallelism()} worker tasks
+ *       ({@link TrialWorker}), which ask the tuner's {@link TrialServer} for trials, run them and
+ *       answer, until {@link #endSession}: after each search on a shared cluster ({@link
+ *       #searchEnded}), on {@link #close} for an executor with its own cluster. Successive rounds,
+ *       rungs, batches and searches then cost a message, not a job submission. The TaskManagers
+ *       must reach the tuner's address.
  *   <li><b>A job per round</b> (the constructors): every {@link #run} submits a batch job of its
  *       trials. Built with an environment factory (one environment per submitting thread, all on
  *       the same cluster), several rounds may run at once, which asynchronous successive halving
