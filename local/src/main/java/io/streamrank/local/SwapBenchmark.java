@@ -229,6 +229,12 @@ public final class SwapBenchmark {
                   } catch (Exception e) {
                     throw new CompletionException(e);
                   }
+                },
+                // Its own thread: the wait parks for seconds, which must not hold a pool's worker.
+                task -> {
+                  Thread t = new Thread(task, "bench-announcer");
+                  t.setDaemon(true);
+                  t.start();
                 });
         replay.replay(stream.subList(0, events), s.rate(), "m-");
         announced.get(60, TimeUnit.SECONDS);
