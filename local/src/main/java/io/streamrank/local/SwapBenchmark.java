@@ -418,10 +418,10 @@ public final class SwapBenchmark {
       long end = times[i] >>> LATENCY_BITS;
       long start = times[i - 1] >>> LATENCY_BITS;
       long gap = end - start;
-      if (Math.abs(end - swapAt) <= NEAR_SWAP_MS || Math.abs(start - swapAt) <= NEAR_SWAP_MS) {
+      if (touches(start, end, swapAt, NEAR_SWAP_MS)) {
         nearSwapGap = Math.max(nearSwapGap, gap);
       }
-      if (Math.abs(end - swapAt) <= halfWindowMs || Math.abs(start - swapAt) <= halfWindowMs) {
+      if (touches(start, end, swapAt, halfWindowMs)) {
         if (gap > swapGap) {
           swapGap = gap;
           swapGapEnd = i;
@@ -443,6 +443,11 @@ public final class SwapBenchmark {
         longestWaitScoredWith(times, steadyGapEnd),
         longestWaitScoredWith(times, swapGapEnd),
         nearSwapGap);
+  }
+
+  /** Whether a gap from {@code start} to {@code end} reaches within {@code halfMs} of the swap. */
+  private static boolean touches(long start, long end, long swapAt, long halfMs) {
+    return Math.abs(end - swapAt) <= halfMs || Math.abs(start - swapAt) <= halfMs;
   }
 
   private static final int LATENCY_BITS = 20;

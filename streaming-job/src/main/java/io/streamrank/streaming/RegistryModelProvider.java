@@ -198,7 +198,9 @@ public final class RegistryModelProvider implements ModelProvider, ReferenceSour
       OnnxScorer scorer = handle.scorer();
       checkFeatures(scorer, manifest);
       manifest.checkGolden(scorer, GOLDEN_TOLERANCE);
-      REFERENCES.put(referenceKey(bundle.version()), MonitorReference.of(manifest));
+      // Once per JVM: the other instances loading the same version find it.
+      REFERENCES.computeIfAbsent(
+          referenceKey(bundle.version()), k -> MonitorReference.of(manifest));
       return new SharedScoringModel(
           bundle, handle, gateRows(manifest.golden(), scorer.numFeatures()));
     } catch (ModelValidationException e) {

@@ -46,11 +46,7 @@ class RegistryGateTest {
   @Test
   void aVersionLoadedInThisJvmKeepsItsMonitoringReferenceAndOthersAreReadFromTheRegistry(
       @TempDir Path dir) throws Exception {
-    Split split =
-        Splits.byTime(
-            new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(5_000))
-                .generate()
-                .ratings());
+    Split split = timeSplit(5_000);
     ModelConfig cfg = ModelConfig.builder().embeddingDim(4).hiddenLayers(4).epochs(1).build();
     ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
     RankingModel model = train(split.train(), split, cfg);
@@ -75,11 +71,7 @@ class RegistryGateTest {
   @Test
   void worseCandidateIsRejectedOnItsLabelledGoldenRowsAndABetterOneServes(@TempDir Path dir)
       throws Exception {
-    Split split =
-        Splits.byTime(
-            new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(30_000))
-                .generate()
-                .ratings());
+    Split split = timeSplit(30_000);
     ModelConfig cfg = ModelConfig.builder().embeddingDim(8).hiddenLayers(16).epochs(3).build();
     ModelRegistry registry = new ModelRegistry(dir.toUri().toString());
     List<Rating> shuffled = new ArrayList<>(split.train());
@@ -121,6 +113,14 @@ class RegistryGateTest {
       assertThat(reports.get(0).getMessage()).contains("gate").contains("worse than serving v1");
     }
     assertThat(serving.getVersion()).isEqualTo("v1");
+  }
+
+  /** A time split of {@code ratings} synthetic ratings. */
+  private static Split timeSplit(int ratings) {
+    return Splits.byTime(
+        new SyntheticGenerator(SyntheticGenerator.Options.defaults().withRatings(ratings))
+            .generate()
+            .ratings());
   }
 
   private static RankingModel train(List<Rating> rows, Split split, ModelConfig cfg) {
