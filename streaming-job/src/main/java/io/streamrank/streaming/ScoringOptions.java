@@ -227,6 +227,17 @@ public final class ScoringOptions {
               "Processing-time limit on a prediction or rating waiting in the join's state; a"
                   + " backstop that bounds state if event time stops advancing.");
 
+  public static final ConfigOption<Long> LABEL_CAPACITY =
+      ConfigOptions.key("streamrank.monitor.label-capacity")
+          .longType()
+          .defaultValue(100_000L)
+          .withDescription(
+              "Predictions each subtask of the prediction-rating join holds while they wait for"
+                  + " their ratings (about 350 bytes of heap each, written by every checkpoint)."
+                  + " Below it every prediction waits; above the rate that fills it within the"
+                  + " label timeout, the join holds a uniform sample by event id, and the ratings"
+                  + " of events outside it are reported as unsampled_ratings.");
+
   public static final ConfigOption<Double> TRIGGER_PREDICTION_PSI =
       ConfigOptions.key("streamrank.trigger.prediction-psi")
           .doubleType()
@@ -409,6 +420,10 @@ public final class ScoringOptions {
         SHADOW_LABELS,
         "must be >= 1, got " + conf.get(SHADOW_LABELS));
     require(
+        conf.get(LABEL_CAPACITY) >= 1,
+        LABEL_CAPACITY,
+        "must be >= 1, got " + conf.get(LABEL_CAPACITY));
+    require(
         conf.get(SHADOW_MARGIN) >= 0,
         SHADOW_MARGIN,
         "must be >= 0, got " + conf.get(SHADOW_MARGIN));
@@ -479,6 +494,7 @@ public final class ScoringOptions {
         conf.get(MONITOR_IDLE_TIMEOUT),
         conf.get(LABEL_TIMEOUT),
         conf.get(LABEL_STATE_TTL),
+        conf.get(LABEL_CAPACITY),
         new TriggerPolicy(
             conf.get(TRIGGER_PREDICTION_PSI),
             conf.get(TRIGGER_INPUT_PSI),

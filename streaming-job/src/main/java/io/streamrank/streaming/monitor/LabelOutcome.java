@@ -7,14 +7,19 @@ import java.util.Objects;
  * prediction was never rated in time, or a rating never met a prediction. A Flink POJO.
  */
 public final class LabelOutcome {
-  /** The three outcomes. */
+  /** The four outcomes. */
   public enum Kind {
     /** A prediction and its rating met. */
     MATCHED,
     /** A prediction whose rating did not arrive within the label timeout. */
     UNLABELLED,
     /** A rating whose prediction did not arrive within the label timeout. */
-    UNMATCHED_RATING
+    UNMATCHED_RATING,
+    /**
+     * A rating whose prediction the join did not hold: above its label capacity the join holds a
+     * sample of predictions, and this rating's event is outside it.
+     */
+    UNSAMPLED_RATING
   }
 
   /** Model version of outcomes without a prediction; no bundle may carry it. */
@@ -57,6 +62,11 @@ public final class LabelOutcome {
   /** A rating that never met its prediction. */
   public static LabelOutcome unmatchedRating(long eventTime, float rating) {
     return new LabelOutcome(Kind.UNMATCHED_RATING, NO_VERSION, eventTime, Float.NaN, rating);
+  }
+
+  /** A rating whose prediction was outside the join's sample. */
+  public static LabelOutcome unsampledRating(long eventTime, float rating) {
+    return new LabelOutcome(Kind.UNSAMPLED_RATING, NO_VERSION, eventTime, Float.NaN, rating);
   }
 
   /** This outcome with the prediction's shadow score, when it carried one (null is none). */

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param idleTimeout a source split without records for this long stops holding the watermark back
  * @param labelTimeout event time a prediction waits for its rating (and the other way round)
  * @param labelStateTtl processing-time bound on waiting join state, in case watermarks stall
+ * @param labelCapacity predictions each join subtask holds for their ratings; above it, a sample
  * @param policy the retrain trigger policy
  */
 public record MonitorSettings(
@@ -20,6 +21,7 @@ public record MonitorSettings(
     Duration idleTimeout,
     Duration labelTimeout,
     Duration labelStateTtl,
+    long labelCapacity,
     TriggerPolicy policy)
     implements Serializable {
 
@@ -33,6 +35,10 @@ public record MonitorSettings(
     positive(idleTimeout, "idle-timeout");
     positive(labelTimeout, "label-timeout");
     positive(labelStateTtl, "label-state-ttl");
+    if (labelCapacity <= 0) {
+      throw new IllegalArgumentException(
+          "monitor label-capacity must be > 0, got " + labelCapacity);
+    }
   }
 
   private static void positive(Duration d, String name) {

@@ -92,7 +92,10 @@ public final class Monitors {
             .keyBy(LabelRequest::getEventId, Types.STRING)
             .connect(timedRatings.keyBy(RatingEvent::getEventId, Types.STRING))
             .process(
-                new PrequentialJoin(settings.labelTimeout().toMillis(), settings.labelStateTtl()),
+                new PrequentialJoin(
+                    settings.labelTimeout().toMillis(),
+                    settings.labelStateTtl(),
+                    settings.labelCapacity()),
                 Types.POJO(LabelOutcome.class))
             .uid("prequential-join")
             .name("prediction-rating join");

@@ -16,7 +16,9 @@ import java.util.Map;
  * <p>Report figures: {@code labelled}, {@code rmse}, {@code mae}, {@code bias} (mean of score minus
  * rating), {@code rmse_reference} (the version's validation RMSE), {@code rmse_increase} ({@code
  * rmse / rmse_reference - 1}), {@code unlabelled} (predictions whose rating never came), {@code
- * unmatched_ratings}, {@code rating_psi}, {@code rating_js}.
+ * unmatched_ratings}, {@code unsampled_ratings} (ratings of events outside the join's sample, which
+ * it holds above its label capacity), {@code rating_psi}, {@code rating_js}; the rating
+ * distribution counts every rating, sampled or not.
  */
 public final class PrequentialError implements WindowStatistic<LabelOutcome> {
   private static final long serialVersionUID = 1L;
@@ -33,6 +35,8 @@ public final class PrequentialError implements WindowStatistic<LabelOutcome> {
   private static final int UNLABELLED = 4;
   private static final int UNMATCHED = 5;
   private static final int RATING_BINS = 6;
+  // After the bins, so accumulators written before it existed keep their layout and grow.
+  private static final int UNSAMPLED = RATING_BINS + BINS;
 
   @Override
   public String kind() {
@@ -41,7 +45,7 @@ public final class PrequentialError implements WindowStatistic<LabelOutcome> {
 
   @Override
   public int size() {
-    return RATING_BINS + BINS;
+    return UNSAMPLED + 1;
   }
 
   @Override
@@ -65,6 +69,10 @@ public final class PrequentialError implements WindowStatistic<LabelOutcome> {
         acc[UNMATCHED]++;
         acc[RATING_BINS + Histogram.bin(EDGES, o.rating)]++;
       }
+      case UNSAMPLED_RATING -> {
+        acc[UNSAMPLED]++;
+        acc[RATING_BINS + Histogram.bin(EDGES, o.rating)]++;
+      }
     }
   }
 
@@ -84,6 +92,7 @@ public final class PrequentialError implements WindowStatistic<LabelOutcome> {
     m.put("rmse_increase", rmse / reference.rmse() - 1);
     m.put("unlabelled", acc[UNLABELLED]);
     m.put("unmatched_ratings", acc[UNMATCHED]);
+    m.put("unsampled_ratings", acc[UNSAMPLED]);
     m.put("rating_psi", comparable ? Divergence.psi(ref.fractions(), ratings) : Double.NaN);
     m.put(
         "rating_js", comparable ? Divergence.jensenShannon(ref.fractions(), ratings) : Double.NaN);

@@ -24,6 +24,13 @@ import org.apache.flink.util.Collector;
  * behind the watermark; a processing-time TTL on the state bounds what a checkpoint holds (and so
  * what survives a restore) even if watermarks stall. An outcome's event time is when it became
  * known: the later of the two event times for a match, the timer's time for an expiry.
+ *
+ * <p>What waits is bounded by the label capacity: above the rate at which a subtask's share of it
+ * fills within the timeout, the join holds a uniform sample of predictions by event id ({@link
+ * LabelSample}). A prediction outside the sample is counted ({@code labels.notHeld}) and its
+ * rating, which is outside the sample too, goes out at once as {@link
+ * LabelOutcome.Kind#UNSAMPLED_RATING}: it still counts in the rating distribution, and nothing
+ * waits for a partner that was not kept.
  */
 public final class PrequentialJoin
     extends KeyedCoProcessFunction<String, LabelRequest, RatingEvent, LabelOutcome> {
@@ -31,6 +38,7 @@ public final class PrequentialJoin
 
   private final long labelTimeoutMs;
   private final Duration stateTtl;
+  private final long capacity;
 
   private transient ValueState<LabelRequest> prediction;
   private transient ValueState<RatingEvent> rating;
@@ -38,22 +46,30 @@ public final class PrequentialJoin
   private transient Counter unlabelled;
   private transient Counter unmatchedRatings;
   private transient Counter duplicates;
+  private transient Counter notHeld;
+  private transient Counter unsampledRatings;
+  private transient LabelSample sample;
   private transient String lastVersion;
 
   /**
    * @param labelTimeoutMs event time a prediction waits for its rating (and a rating for its
    *     prediction) before it is counted as unmatched
    * @param stateTtl processing-time bound on waiting state, a backstop for stalled watermarks
+   * @param capacity predictions each subtask holds for their ratings, about; above it, a sample
    */
-  public PrequentialJoin(long labelTimeoutMs, Duration stateTtl) {
+  public PrequentialJoin(long labelTimeoutMs, Duration stateTtl, long capacity) {
     if (labelTimeoutMs <= 0) {
       throw new IllegalArgumentException("label timeout must be > 0 ms, got " + labelTimeoutMs);
     }
     if (stateTtl.isNegative() || stateTtl.isZero()) {
       throw new IllegalArgumentException("label state TTL must be positive, got " + stateTtl);
     }
+    if (capacity <= 0) {
+      throw new IllegalArgumentException("label capacity must be > 0, got " + capacity);
+    }
     this.labelTimeoutMs = labelTimeoutMs;
     this.stateTtl = stateTtl;
+    this.capacity = capacity;
   }
 
   @Override
@@ -82,6 +98,10 @@ public final class PrequentialJoin
     unlabelled = group.counter("unlabelledPredictions");
     unmatchedRatings = group.counter("unmatchedRatings");
     duplicates = group.counter("duplicates");
+    notHeld = group.counter("notHeld");
+    unsampledRatings = group.counter("unsampledRatings");
+    sample = new LabelSample(capacity, labelTimeoutMs);
+    group.gauge("sampledFraction", () -> sample.fraction());
   }
 
   @Override
@@ -94,6 +114,8 @@ public final class PrequentialJoin
       emitMatch(p, r, out);
     } else if (prediction.value() != null) {
       duplicates.inc();
+    } else if (!sample.holdPrediction(p.eventId, p.eventTime)) {
+      notHeld.inc();
     } else {
       // Every request read from the shuffle has its own copy of the version; waiting ones share
       // one.
@@ -117,6 +139,9 @@ public final class PrequentialJoin
       emitMatch(p, r, out);
     } else if (rating.value() != null) {
       duplicates.inc();
+    } else if (!sample.contains(r.getEventId())) {
+      unsampledRatings.inc();
+      out.collect(LabelOutcome.unsampledRating(r.getTimestamp(), r.getRating()));
     } else {
       rating.update(r);
       ctx.timerService().registerEventTimeTimer(r.getTimestamp() + labelTimeoutMs);

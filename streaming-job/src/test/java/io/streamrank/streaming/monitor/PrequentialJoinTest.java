@@ -21,11 +21,14 @@ import org.junit.jupiter.api.Test;
 class PrequentialJoinTest {
   static final long TIMEOUT = 100;
 
+  /** Far above anything these tests hold: every prediction waits. */
+  static final long CAPACITY = 1_000_000;
+
   static KeyedTwoInputStreamOperatorTestHarness<String, LabelRequest, RatingEvent, LabelOutcome>
       join() throws Exception {
     var h =
         ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-            new PrequentialJoin(TIMEOUT, Duration.ofDays(1)),
+            new PrequentialJoin(TIMEOUT, Duration.ofDays(1), CAPACITY),
             LabelRequest::getEventId,
             RatingEvent::getEventId,
             Types.STRING);
@@ -75,12 +78,12 @@ class PrequentialJoinTest {
     shadowed.setShadowVersion("v2");
     shadowed.setShadowScore(3.75f);
     org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
-    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1)))) {
+    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1), CAPACITY))) {
       h.open();
       h.processElement1(LabelRequest.of(shadowed), 10);
       snapshot = h.snapshot(1, 10);
     }
-    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1)))) {
+    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1), CAPACITY))) {
       restored.initializeState(snapshot);
       restored.open();
       restored.processElement2(rating("a", 12, 4f), 12);
@@ -93,7 +96,7 @@ class PrequentialJoinTest {
 
   @Test
   void withStalledWatermarksTheTtlDropsWaitingStateFromCheckpointsAndReads() throws Exception {
-    var join = new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60));
+    var join = new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60), CAPACITY);
     org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
     try (var h = keyed(join)) {
       h.open();
@@ -110,7 +113,7 @@ class PrequentialJoinTest {
       assertThat(h.numKeyedStateEntries()).isEqualTo(3);
       snapshot = h.snapshot(1, 61_000);
     }
-    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60)))) {
+    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60), CAPACITY))) {
       restored.setStateTtlProcessingTime(61_000);
       restored.initializeState(snapshot);
       restored.open();
@@ -155,6 +158,56 @@ class PrequentialJoinTest {
       assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.UNMATCHED_RATING))
           .hasSize(20_000);
       assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.UNLABELLED)).hasSize(20);
+    }
+  }
+
+  @Test
+  void aboveItsCapacityTheJoinHoldsASampleAndTheOthersRatingsGoStraightOn() throws Exception {
+    // One prediction per ms of event time with a 100 ms timeout would keep 100 waiting; a
+    // capacity of 10 holds a tenth of them once the first block has measured the rate.
+    int n = 3 * LabelSample.BLOCK;
+    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1), 10))) {
+      h.open();
+      for (int i = 0; i < n; i++) {
+        h.processElement1(request("e" + i, "v1", i, 3f), i);
+      }
+      int held = h.numKeyedStateEntries();
+      int sampled = held - LabelSample.BLOCK;
+      assertThat(sampled)
+          .isBetween(2 * LabelSample.BLOCK / 10 - 120, 2 * LabelSample.BLOCK / 10 + 120);
+      assertThat(h.numEventTimeTimers()).isEqualTo(held);
+      for (int i = 0; i < n; i++) {
+        h.processElement2(rating("e" + i, i + 1, 4f), i + 1);
+      }
+      List<LabelOutcome> out = h.extractOutputValues();
+      assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.MATCHED)).hasSize(held);
+      assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.UNSAMPLED_RATING))
+          .hasSize(n - held)
+          .allMatch(o -> o.rating == 4f && o.modelVersion.equals(LabelOutcome.NO_VERSION));
+      // Every rating met its prediction or went on: nothing waits for a partner not kept.
+      assertThat(h.numKeyedStateEntries()).isZero();
+      assertThat(h.numEventTimeTimers()).isZero();
+    }
+  }
+
+  @Test
+  void unsampledRatingsCountInTheRatingDistributionAndOnTheirOwn() throws Exception {
+    try (var h =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+            new WindowedMonitor<>(new PrequentialError(), 1000, v -> reference(1.0)),
+            LabelOutcome::getModelVersion,
+            Types.STRING)) {
+      h.open();
+      h.processElement(LabelOutcome.unsampledRating(100, 1f), 100);
+      h.processElement(LabelOutcome.unsampledRating(101, 1f), 101);
+      h.processElement(LabelOutcome.unmatchedRating(102, 4f), 102);
+      h.processWatermark(999);
+      MonitorReport r = h.extractOutputValues().get(0);
+      assertThat(r.getMetrics().get("unsampled_ratings")).isEqualTo(2.0);
+      assertThat(r.getMetrics().get("unmatched_ratings")).isEqualTo(1.0);
+      assertThat(r.getMetrics().get("labelled")).isZero();
+      // The reference puts every rating at 4: only the unsampled 1s can move the distribution.
+      assertThat(r.getMetrics().get("rating_psi")).isGreaterThan(1.0);
     }
   }
 
