@@ -22,6 +22,12 @@ public final class LabelRequest {
   /** That version's score; NaN without one. */
   public float shadowScore = Float.NaN;
 
+  /**
+   * The fraction of predictions held for their ratings when this one was sent ({@link
+   * LabelSample}); the join judges ratings by it. 1 when every prediction is held.
+   */
+  public float sampledFraction = 1f;
+
   /** For Flink's POJO serializer. */
   public LabelRequest() {}
 

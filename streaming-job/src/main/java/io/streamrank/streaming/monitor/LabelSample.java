@@ -2,7 +2,8 @@ package io.streamrank.streaming.monitor;
 
 /**
  * Which predictions one subtask of the prequential join holds for their ratings, so that what it
- * holds stays near its capacity whatever the rate.
+ * holds stays near its capacity whatever the rate. {@link LabelRequests} keeps one per subtask,
+ * before the join's shuffle.
  *
  * <p>A prediction waits up to the label timeout, so a subtask seeing {@code r} predictions per
  * millisecond of event time holds about {@code r × timeout} of them. Every {@link #BLOCK}
@@ -60,6 +61,11 @@ final class LabelSample {
 
   /** Whether the event is in the sample at the current fraction. */
   boolean contains(String eventId) {
+    return contains(eventId, fraction);
+  }
+
+  /** Whether the event is in a sample of the given fraction. */
+  static boolean contains(String eventId, double fraction) {
     return fraction >= 1.0 || unit(eventId) < fraction;
   }
 

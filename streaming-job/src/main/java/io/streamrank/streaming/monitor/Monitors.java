@@ -86,16 +86,15 @@ public final class Monitors {
             "latency");
     SingleOutputStreamOperator<LabelOutcome> outcomes =
         timedPredictions
-            .map(LabelRequest::of, Types.POJO(LabelRequest.class))
+            .process(
+                new LabelRequests(settings.labelCapacity(), settings.labelTimeout().toMillis()),
+                Types.POJO(LabelRequest.class))
             .uid("label-requests")
             .name("label requests")
             .keyBy(LabelRequest::getEventId, Types.STRING)
             .connect(timedRatings.keyBy(RatingEvent::getEventId, Types.STRING))
             .process(
-                new PrequentialJoin(
-                    settings.labelTimeout().toMillis(),
-                    settings.labelStateTtl(),
-                    settings.labelCapacity()),
+                new PrequentialJoin(settings.labelTimeout().toMillis(), settings.labelStateTtl()),
                 Types.POJO(LabelOutcome.class))
             .uid("prequential-join")
             .name("prediction-rating join");

@@ -38,7 +38,6 @@ public final class PrequentialJoin
 
   private final long labelTimeoutMs;
   private final Duration stateTtl;
-  private final long capacity;
 
   private transient ValueState<LabelRequest> prediction;
   private transient ValueState<RatingEvent> rating;
@@ -46,30 +45,24 @@ public final class PrequentialJoin
   private transient Counter unlabelled;
   private transient Counter unmatchedRatings;
   private transient Counter duplicates;
-  private transient Counter notHeld;
   private transient Counter unsampledRatings;
-  private transient LabelSample sample;
+  private transient float sampledFraction;
   private transient String lastVersion;
 
   /**
    * @param labelTimeoutMs event time a prediction waits for its rating (and a rating for its
    *     prediction) before it is counted as unmatched
    * @param stateTtl processing-time bound on waiting state, a backstop for stalled watermarks
-   * @param capacity predictions each subtask holds for their ratings, about; above it, a sample
    */
-  public PrequentialJoin(long labelTimeoutMs, Duration stateTtl, long capacity) {
+  public PrequentialJoin(long labelTimeoutMs, Duration stateTtl) {
     if (labelTimeoutMs <= 0) {
       throw new IllegalArgumentException("label timeout must be > 0 ms, got " + labelTimeoutMs);
     }
     if (stateTtl.isNegative() || stateTtl.isZero()) {
       throw new IllegalArgumentException("label state TTL must be positive, got " + stateTtl);
     }
-    if (capacity <= 0) {
-      throw new IllegalArgumentException("label capacity must be > 0, got " + capacity);
-    }
     this.labelTimeoutMs = labelTimeoutMs;
     this.stateTtl = stateTtl;
-    this.capacity = capacity;
   }
 
   @Override
@@ -98,15 +91,14 @@ public final class PrequentialJoin
     unlabelled = group.counter("unlabelledPredictions");
     unmatchedRatings = group.counter("unmatchedRatings");
     duplicates = group.counter("duplicates");
-    notHeld = group.counter("notHeld");
     unsampledRatings = group.counter("unsampledRatings");
-    sample = new LabelSample(capacity, labelTimeoutMs);
-    group.gauge("sampledFraction", () -> sample.fraction());
+    sampledFraction = 1f;
   }
 
   @Override
   public void processElement1(LabelRequest p, Context ctx, Collector<LabelOutcome> out)
       throws Exception {
+    sampledFraction = p.sampledFraction;
     RatingEvent r = rating.value();
     if (r != null) {
       ctx.timerService().deleteEventTimeTimer(r.getTimestamp() + labelTimeoutMs);
@@ -114,8 +106,6 @@ public final class PrequentialJoin
       emitMatch(p, r, out);
     } else if (prediction.value() != null) {
       duplicates.inc();
-    } else if (!sample.holdPrediction(p.eventId, p.eventTime)) {
-      notHeld.inc();
     } else {
       // Every request read from the shuffle has its own copy of the version; waiting ones share
       // one.
@@ -139,7 +129,7 @@ public final class PrequentialJoin
       emitMatch(p, r, out);
     } else if (rating.value() != null) {
       duplicates.inc();
-    } else if (!sample.contains(r.getEventId())) {
+    } else if (!LabelSample.contains(r.getEventId(), sampledFraction)) {
       unsampledRatings.inc();
       out.collect(LabelOutcome.unsampledRating(r.getTimestamp(), r.getRating()));
     } else {

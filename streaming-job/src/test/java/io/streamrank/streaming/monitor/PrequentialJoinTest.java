@@ -21,14 +21,11 @@ import org.junit.jupiter.api.Test;
 class PrequentialJoinTest {
   static final long TIMEOUT = 100;
 
-  /** Far above anything these tests hold: every prediction waits. */
-  static final long CAPACITY = 1_000_000;
-
   static KeyedTwoInputStreamOperatorTestHarness<String, LabelRequest, RatingEvent, LabelOutcome>
       join() throws Exception {
     var h =
         ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-            new PrequentialJoin(TIMEOUT, Duration.ofDays(1), CAPACITY),
+            new PrequentialJoin(TIMEOUT, Duration.ofDays(1)),
             LabelRequest::getEventId,
             RatingEvent::getEventId,
             Types.STRING);
@@ -78,12 +75,12 @@ class PrequentialJoinTest {
     shadowed.setShadowVersion("v2");
     shadowed.setShadowScore(3.75f);
     org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
-    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1), CAPACITY))) {
+    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1)))) {
       h.open();
       h.processElement1(LabelRequest.of(shadowed), 10);
       snapshot = h.snapshot(1, 10);
     }
-    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1), CAPACITY))) {
+    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1)))) {
       restored.initializeState(snapshot);
       restored.open();
       restored.processElement2(rating("a", 12, 4f), 12);
@@ -96,7 +93,7 @@ class PrequentialJoinTest {
 
   @Test
   void withStalledWatermarksTheTtlDropsWaitingStateFromCheckpointsAndReads() throws Exception {
-    var join = new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60), CAPACITY);
+    var join = new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60));
     org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
     try (var h = keyed(join)) {
       h.open();
@@ -113,7 +110,7 @@ class PrequentialJoinTest {
       assertThat(h.numKeyedStateEntries()).isEqualTo(3);
       snapshot = h.snapshot(1, 61_000);
     }
-    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60), CAPACITY))) {
+    try (var restored = keyed(new PrequentialJoin(TIMEOUT, Duration.ofSeconds(60)))) {
       restored.setStateTtlProcessingTime(61_000);
       restored.initializeState(snapshot);
       restored.open();
@@ -162,27 +159,35 @@ class PrequentialJoinTest {
   }
 
   @Test
-  void aboveItsCapacityTheJoinHoldsASampleAndTheOthersRatingsGoStraightOn() throws Exception {
+  void aboveItsCapacityOnlyASampleReachesTheJoinAndTheOthersRatingsGoStraightOn() throws Exception {
     // One prediction per ms of event time with a 100 ms timeout would keep 100 waiting; a
     // capacity of 10 holds a tenth of them once the first block has measured the rate.
     int n = 3 * LabelSample.BLOCK;
-    try (var h = keyed(new PrequentialJoin(TIMEOUT, Duration.ofDays(1), 10))) {
-      h.open();
+    List<LabelRequest> sent;
+    try (var requests =
+        ProcessFunctionTestHarnesses.forProcessFunction(new LabelRequests(10, TIMEOUT))) {
       for (int i = 0; i < n; i++) {
-        h.processElement1(request("e" + i, "v1", i, 3f), i);
+        requests.processElement(prediction("e" + i, "v1", i, 3f), i);
       }
-      int held = h.numKeyedStateEntries();
-      int sampled = held - LabelSample.BLOCK;
-      assertThat(sampled)
-          .isBetween(2 * LabelSample.BLOCK / 10 - 120, 2 * LabelSample.BLOCK / 10 + 120);
-      assertThat(h.numEventTimeTimers()).isEqualTo(held);
+      sent = requests.extractOutputValues();
+    }
+    int sampled = sent.size() - LabelSample.BLOCK;
+    assertThat(sampled)
+        .isBetween(2 * LabelSample.BLOCK / 10 - 120, 2 * LabelSample.BLOCK / 10 + 120);
+    assertThat(sent.get(sent.size() - 1).sampledFraction).isCloseTo(0.1f, within(0.001f));
+    try (var h = join()) {
+      for (LabelRequest r : sent) {
+        h.processElement1(r, r.eventTime);
+      }
+      assertThat(h.numKeyedStateEntries()).isEqualTo(sent.size());
       for (int i = 0; i < n; i++) {
         h.processElement2(rating("e" + i, i + 1, 4f), i + 1);
       }
       List<LabelOutcome> out = h.extractOutputValues();
-      assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.MATCHED)).hasSize(held);
+      assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.MATCHED))
+          .hasSize(sent.size());
       assertThat(out.stream().filter(o -> o.kind == LabelOutcome.Kind.UNSAMPLED_RATING))
-          .hasSize(n - held)
+          .hasSize(n - sent.size())
           .allMatch(o -> o.rating == 4f && o.modelVersion.equals(LabelOutcome.NO_VERSION));
       // Every rating met its prediction or went on: nothing waits for a partner not kept.
       assertThat(h.numKeyedStateEntries()).isZero();
