@@ -38,6 +38,7 @@ class ScoringJobBuilderTest {
     MonitorSettings s = ScoringOptions.monitorSettings(new Configuration());
     assertThat(s.window()).isEqualTo(Duration.ofHours(1));
     assertThat(s.labelTimeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(s.labelCapacity()).isEqualTo(100_000);
     assertThat(s.policy().rmseIncrease()).isEqualTo(0.15);
     assertThat(s.policy().predictionPsi()).isEqualTo(0.25);
     assertThat(s.policy().windows()).isEqualTo(3);
@@ -55,6 +56,10 @@ class ScoringJobBuilderTest {
     zero.set(ScoringOptions.MONITOR_WINDOW, Duration.ZERO);
     assertThatThrownBy(() -> ScoringOptions.monitorSettings(zero))
         .hasMessageContaining("streamrank.monitor.window must be positive");
+    Configuration noCapacity = new Configuration();
+    noCapacity.set(ScoringOptions.LABEL_CAPACITY, 0L);
+    assertThatThrownBy(() -> ScoringOptions.monitorSettings(noCapacity))
+        .hasMessageContaining("streamrank.monitor.label-capacity must be >= 1, got 0");
   }
 
   /**
