@@ -25,10 +25,10 @@ import org.apache.flink.util.Collector;
  * what survives a restore) even if watermarks stall. An outcome's event time is when it became
  * known: the later of the two event times for a match, the timer's time for an expiry.
  *
- * <p>What waits is bounded by the label capacity: above the rate at which a subtask's share of it
- * fills within the timeout, the join holds a uniform sample of predictions by event id ({@link
- * LabelSample}). A prediction outside the sample is counted ({@code labels.notHeld}) and its
- * rating, which is outside the sample too, goes out at once as {@link
+ * <p>What waits is bounded by the label capacity: above the rate at which it fills within the
+ * timeout, {@link LabelRequests} sends the join only a uniform sample of predictions by event id
+ * ({@link LabelSample}), each carrying its fraction. A rating that finds no prediction, and whose
+ * event is outside the sample at the last fraction the join saw, goes out at once as {@link
  * LabelOutcome.Kind#UNSAMPLED_RATING}: it still counts in the rating distribution, and nothing
  * waits for a partner that was not kept.
  */

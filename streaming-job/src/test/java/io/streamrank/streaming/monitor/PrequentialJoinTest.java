@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,18 @@ class PrequentialJoinTest {
             new PrequentialJoin(TIMEOUT, Duration.ofDays(1)),
             LabelRequest::getEventId,
             RatingEvent::getEventId,
+            Types.STRING);
+    h.open();
+    return h;
+  }
+
+  /** The error monitor over 1 s windows, against a reference with RMSE 1 and every rating 4. */
+  static KeyedOneInputStreamOperatorTestHarness<String, LabelOutcome, MonitorReport> errorMonitor()
+      throws Exception {
+    var h =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+            new WindowedMonitor<>(new PrequentialError(), 1000, v -> reference(1.0)),
+            LabelOutcome::getModelVersion,
             Types.STRING);
     h.open();
     return h;
@@ -197,12 +210,7 @@ class PrequentialJoinTest {
 
   @Test
   void unsampledRatingsCountInTheRatingDistributionAndOnTheirOwn() throws Exception {
-    try (var h =
-        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-            new WindowedMonitor<>(new PrequentialError(), 1000, v -> reference(1.0)),
-            LabelOutcome::getModelVersion,
-            Types.STRING)) {
-      h.open();
+    try (var h = errorMonitor()) {
       h.processElement(LabelOutcome.unsampledRating(100, 1f), 100);
       h.processElement(LabelOutcome.unsampledRating(101, 1f), 101);
       h.processElement(LabelOutcome.unmatchedRating(102, 4f), 102);
@@ -218,12 +226,7 @@ class PrequentialJoinTest {
 
   @Test
   void errorMonitorReportsTheKnownRmseAndMae() throws Exception {
-    try (var h =
-        ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-            new WindowedMonitor<>(new PrequentialError(), 1000, v -> reference(1.0)),
-            LabelOutcome::getModelVersion,
-            Types.STRING)) {
-      h.open();
+    try (var h = errorMonitor()) {
       // Errors +1, -1, +2, -2: RMSE sqrt(10 / 4) = 1.5811, MAE 1.5, bias 0; every rating 4.
       float[] scores = {5, 3, 6, 2};
       for (int i = 0; i < scores.length; i++) {
