@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * What the prequential join needs of a prediction: its event id (the join key), the version and
  * score it was served with, its event time, and the shadow trial's version and score, if any. A
- * Flink POJO, made from each prediction before the join's shuffle, so that the shuffle and the
- * join's state (where an unrated prediction waits for the label timeout, and which every checkpoint
- * copies) carry five fields instead of the whole prediction.
+ * Flink POJO, made before the join's shuffle from each prediction the join is to hold ({@link
+ * LabelRequests}), so that the shuffle and the join's state (where an unrated prediction waits for
+ * the label timeout, and which every checkpoint copies) carry a few fields instead of the whole
+ * prediction.
  */
 public final class LabelRequest {
   public String eventId;
