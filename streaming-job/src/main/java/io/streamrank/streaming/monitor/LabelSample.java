@@ -6,13 +6,14 @@ package io.streamrank.streaming.monitor;
  * before the join's shuffle.
  *
  * <p>A prediction waits up to the label timeout, so a subtask seeing {@code r} predictions per
- * millisecond of event time holds about {@code r × timeout} of them. Every {@link #BLOCK}
- * predictions the sample measures {@code r} over that block's event-time span and sets the fraction
- * it holds to {@code min(1, capacity / (r × timeout))}. Whether an event is in the sample depends
- * only on its id and the fraction, so its prediction and its rating (which the key brings to the
- * same subtask) get the same answer while the fraction holds, and a replay after a restore decides
- * as the first run did once the fraction is measured again. The fraction is not checkpointed: a
- * restored subtask holds everything for its first block.
+ * millisecond of event time holds about {@code r × timeout} of them. Over blocks of at least {@link
+ * #BLOCK} predictions and one second of event time (so that timestamps rounded to the second or the
+ * minute are not read as a burst), the sample measures {@code r} and sets the fraction it holds to
+ * {@code min(1, capacity / (r × timeout))}. Whether an event is in the sample depends only on its
+ * id and the fraction, so its prediction and its rating (which the key brings to the same subtask)
+ * get the same answer while the fraction holds, and a replay after a restore decides as the first
+ * run did once the fraction is measured again. The fraction is not checkpointed: a restored subtask
+ * holds everything for its first block.
  *
  * <p>At the rates of a replay or a demo the fraction stays 1: everything is held, as without the
  * sample. At tens of thousands of predictions a second and the default one-hour timeout, holding
@@ -21,8 +22,14 @@ package io.streamrank.streaming.monitor;
  * size fixed.
  */
 final class LabelSample {
-  /** Predictions per rate measurement. */
+  /** Fewest predictions per rate measurement. */
   static final int BLOCK = 4096;
+
+  /** Shortest event-time span of a rate measurement, ms. */
+  static final long MIN_SPAN_MS = 1000;
+
+  /** Most predictions per rate measurement, whatever their span. */
+  static final int MAX_BLOCK = 1 << 20;
 
   private static final double UNIT = 0x1p-53;
 
@@ -49,8 +56,10 @@ final class LabelSample {
   boolean holdPrediction(String eventId, long eventTime) {
     minTime = Math.min(minTime, eventTime);
     maxTime = Math.max(maxTime, eventTime);
-    if (++seen == BLOCK) {
-      double perMs = seen / (double) Math.max(1, maxTime - minTime);
+    seen++;
+    long span = maxTime - minTime;
+    if ((seen >= BLOCK && span >= MIN_SPAN_MS) || seen >= MAX_BLOCK) {
+      double perMs = seen / (double) Math.max(1, span);
       fraction = Math.min(1.0, capacity / (perMs * timeoutMs));
       seen = 0;
       minTime = Long.MAX_VALUE;
