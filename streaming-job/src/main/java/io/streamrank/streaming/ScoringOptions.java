@@ -233,7 +233,7 @@ public final class ScoringOptions {
           .defaultValue(100_000L)
           .withDescription(
               "Predictions each subtask of the prediction-rating join holds while they wait for"
-                  + " their ratings (about 350 bytes of heap each, written by every checkpoint)."
+                  + " their ratings (about 400 bytes of heap each, written by every checkpoint)."
                   + " Below it every prediction waits; above the rate that fills it within the"
                   + " label timeout, the join holds a uniform sample by event id, and the ratings"
                   + " of events outside it are reported as unsampled_ratings.");

@@ -16,9 +16,7 @@ import org.apache.flink.util.Collector;
 public final class LabelRequests extends ProcessFunction<Prediction, LabelRequest> {
   private static final long serialVersionUID = 1L;
 
-  private final long capacity;
-  private final long labelTimeoutMs;
-  private transient LabelSample sample;
+  private final LabelSample sample;
   private transient Counter notHeld;
 
   /**
@@ -27,16 +25,12 @@ public final class LabelRequests extends ProcessFunction<Prediction, LabelReques
    * @param labelTimeoutMs event time a prediction waits for its rating
    */
   public LabelRequests(long capacity, long labelTimeoutMs) {
-    if (capacity <= 0) {
-      throw new IllegalArgumentException("label capacity must be > 0, got " + capacity);
-    }
-    this.capacity = capacity;
-    this.labelTimeoutMs = labelTimeoutMs;
+    // Each subtask gets its own copy when the function is deployed.
+    this.sample = new LabelSample(capacity, labelTimeoutMs);
   }
 
   @Override
   public void open(OpenContext openContext) {
-    sample = new LabelSample(capacity, labelTimeoutMs);
     var group = getRuntimeContext().getMetricGroup().addGroup("monitor", "labels");
     notHeld = group.counter("notHeld");
     group.gauge("sampledFraction", () -> sample.fraction());

@@ -1,5 +1,7 @@
 package io.streamrank.streaming.monitor;
 
+import java.io.Serializable;
+
 /**
  * Which predictions one subtask of the prequential join holds for their ratings, so that what it
  * holds stays near its capacity whatever the rate. {@link LabelRequests} keeps one per subtask,
@@ -17,11 +19,13 @@ package io.streamrank.streaming.monitor;
  *
  * <p>At the rates of a replay or a demo the fraction stays 1: everything is held, as without the
  * sample. At tens of thousands of predictions a second and the default one-hour timeout, holding
- * everything is tens of millions of entries (about 250 bytes of heap each, all written by every
+ * everything is tens of millions of entries (about 400 bytes of heap each, all written by every
  * checkpoint); the sample keeps the error monitor's input uniform over time and models, and its
  * size fixed.
  */
-final class LabelSample {
+final class LabelSample implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Fewest predictions per rate measurement. */
   static final int BLOCK = 4096;
 
