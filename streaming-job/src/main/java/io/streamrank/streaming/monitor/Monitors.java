@@ -107,9 +107,15 @@ public final class Monitors {
             references,
             "error");
     DataStream<MonitorReport> windowReports = drift.union(latency, error);
+    DataStream<MonitorReport> swapReports =
+        modelReports
+            .assignTimestampsAndWatermarks(
+                WatermarkStrategy.<MonitorReport>forGenerator(c -> new AlwaysIdle<>()))
+            .uid("model-report-watermarks")
+            .name("model reports, no event time");
     SingleOutputStreamOperator<RetrainRequest> requests =
         windowReports
-            .union(modelReports)
+            .union(swapReports)
             .keyBy(r -> RetrainTrigger.KEY, Types.STRING)
             .process(
                 new RetrainTrigger(settings.policy()), new AvroTypeInfo<>(RetrainRequest.class))

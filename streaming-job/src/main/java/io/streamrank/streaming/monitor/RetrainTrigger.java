@@ -27,9 +27,16 @@ import org.apache.flink.util.OutputTag;
  * whole job. Reads the monitors' {@code drift} and {@code error} reports and the scoring operator's
  * {@code swap} reports (which close the open request and start the cooldown); reports of versions
  * other than the serving one are ignored. Every request also goes out as a {@code retrain} report
- * on {@link #REPORTS}. With a schedule, a request also goes out when the schedule's event time has
- * passed since the serving version started (or since the last request); it asks for every rating up
- * to its end.
+ * on {@link #REPORTS}.
+ *
+ * <p>Window reports come on different edges (drift from the predictions, error from the
+ * prediction–rating join), so they arrive in no fixed order. They wait here until the watermark
+ * passes their window, and all reports of one window are applied before the trigger decides: a
+ * drift report that outruns the error report carrying its window's labels cannot be judged short of
+ * labels. A report that arrives behind the watermark is applied at once. Swap reports are applied
+ * on arrival; the stream they come on is marked idle ({@link Monitors}) and holds back no window.
+ * With a schedule, a request also goes out when the schedule's event time has passed since the
+ * serving version started (or since the last request); it asks for every rating up to its end.
  */
 public final class RetrainTrigger
     extends KeyedProcessFunction<String, MonitorReport, RetrainRequest> {
@@ -61,6 +68,9 @@ public final class RetrainTrigger
   /** Per signal: its figure in the latest window it breached, for the reason. */
   private transient MapState<String, Double> lastValues;
 
+  /** Window reports waiting for the watermark, by timestamp (their window's last millisecond). */
+  private transient MapState<Long, List<MonitorReport>> waiting;
+
   private transient Counter requests;
   private transient volatile boolean requestOpen;
 
@@ -85,6 +95,10 @@ public final class RetrainTrigger
                 "streaks", Types.STRING, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     lastValues =
         ctx.getMapState(new MapStateDescriptor<>("last-values", Types.STRING, Types.DOUBLE));
+    waiting =
+        ctx.getMapState(
+            new MapStateDescriptor<>(
+                "waiting", Types.LONG, Types.LIST(new AvroTypeInfo<>(MonitorReport.class))));
     var group = ctx.getMetricGroup().addGroup("monitor", "trigger");
     requests = group.counter("retrainRequests");
     group.gauge("openRequest", (Gauge<Integer>) () -> requestOpen ? 1 : 0);
@@ -116,28 +130,65 @@ public final class RetrainTrigger
       // version: taking that for the serving version would ignore every real report after it.
       return;
     }
-    if (serving.value() == null) {
-      serving.update(version);
+    if (serving.value() == null || version.equals(serving.value())) {
+      // Counted on arrival, so a swap that comes before the window is applied still starts its
+      // cooldown after every window the old version was seen to finish.
+      latestWindowEnd.update(Math.max(report.getWindowEnd(), orZero(latestWindowEnd.value())));
     }
-    if (!version.equals(serving.value())) {
+    Long timestamp = ctx.timestamp();
+    if (timestamp == null || timestamp <= ctx.timerService().currentWatermark()) {
+      apply(List.of(report), ctx, out);
       return;
     }
-    long windowEnd = report.getWindowEnd();
-    if (scheduleFrom.value() == null) {
-      scheduleFrom.update(report.getWindowStart());
+    List<MonitorReport> reports = waiting.get(timestamp);
+    if (reports == null) {
+      reports = new ArrayList<>();
+      ctx.timerService().registerEventTimeTimer(timestamp);
     }
-    latestWindowEnd.update(Math.max(windowEnd, orZero(latestWindowEnd.value())));
-    Map<String, Double> m = report.getMetrics();
-    double labelled = m.getOrDefault("labelled", 0.0);
-    if (PrequentialError.KIND.equals(report.getKind())) {
-      newLabels.update(orZero(newLabels.value()) + (long) labelled);
+    reports.add(report);
+    waiting.put(timestamp, reports);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<RetrainRequest> out)
+      throws Exception {
+    List<MonitorReport> reports = waiting.get(timestamp);
+    if (reports != null) {
+      waiting.remove(timestamp);
+      apply(reports, ctx, out);
     }
-    for (TriggerPolicy.Signal s : policy.signals()) {
-      if (s.kind().equals(report.getKind())) {
-        update(s, m, labelled, report.getWindowStart());
+  }
+
+  /** Applies the reports of one window (or one late report), then decides once. */
+  private void apply(List<MonitorReport> reports, Context ctx, Collector<RetrainRequest> out)
+      throws Exception {
+    long windowEnd = Long.MIN_VALUE;
+    for (MonitorReport report : reports) {
+      String version = report.getModelVersion();
+      if (serving.value() == null) {
+        serving.update(version);
+      }
+      if (!version.equals(serving.value())) {
+        continue;
+      }
+      windowEnd = Math.max(windowEnd, report.getWindowEnd());
+      if (scheduleFrom.value() == null) {
+        scheduleFrom.update(report.getWindowStart());
+      }
+      Map<String, Double> m = report.getMetrics();
+      double labelled = m.getOrDefault("labelled", 0.0);
+      if (PrequentialError.KIND.equals(report.getKind())) {
+        newLabels.update(orZero(newLabels.value()) + (long) labelled);
+      }
+      for (TriggerPolicy.Signal s : policy.signals()) {
+        if (s.kind().equals(report.getKind())) {
+          update(s, m, labelled, report.getWindowStart());
+        }
       }
     }
-    maybeRequest(report, ctx, out);
+    if (windowEnd != Long.MIN_VALUE) {
+      maybeRequest(windowEnd, ctx, out);
+    }
   }
 
   private void update(TriggerPolicy.Signal s, Map<String, Double> m, double labelled, long start)
@@ -159,9 +210,8 @@ public final class RetrainTrigger
     }
   }
 
-  private void maybeRequest(MonitorReport report, Context ctx, Collector<RetrainRequest> out)
+  private void maybeRequest(long windowEnd, Context ctx, Collector<RetrainRequest> out)
       throws Exception {
-    long windowEnd = report.getWindowEnd();
     RetrainRequest pending = open.value();
     if (pending != null && windowEnd < pending.getWindowEnd() + policy.requestTimeoutMs()) {
       return;

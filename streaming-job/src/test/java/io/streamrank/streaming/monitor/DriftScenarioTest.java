@@ -22,11 +22,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The monitors and the trigger end to end on a MiniCluster at parallelism 2, over a synthetic world
@@ -103,6 +109,19 @@ class DriftScenarioTest {
     assertThat(before).isLessThan(0.25);
   }
 
+  @Test
+  @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void swapReportsThatNeverEndDoNotHoldBackTheTrigger() throws Exception {
+    // As in the running job: the scoring operator's reports are an endless stream with no event
+    // time. The trigger orders window reports by the watermark, so this stream must not hold it.
+    Run run = run(DriftScenario.TASTE_SHIFT, true);
+    MonitorReport r = run.requests().get(0);
+    long w = WINDOW.toMillis();
+    long firstFullWindowAfterShift = Math.floorDiv(run.shiftMillis + w - 1, w) * w;
+    assertThat(r.getWindowEnd()).isGreaterThan(run.shiftMillis);
+    assertThat(r.getWindowEnd()).isLessThanOrEqualTo(firstFullWindowAfterShift + 2 * w);
+  }
+
   record Run(List<MonitorReport> reports, long shiftMillis) {
     List<MonitorReport> requests() {
       return reports.stream().filter(r -> r.getKind().equals("retrain")).toList();
@@ -123,6 +142,15 @@ class DriftScenarioTest {
   }
 
   static Run run(DriftScenario scenario) throws Exception {
+    return run(scenario, false);
+  }
+
+  /**
+   * Runs the monitors over the scenario's stream. With {@code endless}, the model reports go on
+   * after the stream ends (a rejection of an unrelated version every 100 ms, which the trigger
+   * ignores), and the run stops at the first retrain report instead of at the end of the job.
+   */
+  static Run run(DriftScenario scenario, boolean endless) throws Exception {
     SyntheticGenerator.Options options =
         SyntheticGenerator.Options.defaults().withRatings(60_000).withScenario(scenario);
     long t0 = System.nanoTime();
@@ -174,16 +202,35 @@ class DriftScenarioTest {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(2);
     AvroTypeInfo<MonitorReport> reportType = new AvroTypeInfo<>(MonitorReport.class);
+    DataStream<MonitorReport> modelReports =
+        env.fromData(List.of(MonitorFixtures.report("swap", "v1", 0, 0, Map.of())), reportType);
+    if (endless) {
+      GeneratorFunction<Long, MonitorReport> rejection =
+          i -> MonitorFixtures.report("rejection", "v0", 0, 0, Map.of());
+      modelReports =
+          modelReports.union(
+              env.fromSource(
+                  new DataGeneratorSource<>(
+                      rejection, Long.MAX_VALUE, RateLimiterStrategy.perSecond(10), reportType),
+                  WatermarkStrategy.noWatermarks(),
+                  "endless model reports"));
+    }
     Monitors.Outputs out =
         Monitors.attach(
             env.fromData(predictions, new AvroTypeInfo<>(Prediction.class)),
             env.fromData(labels, new AvroTypeInfo<>(RatingEvent.class)),
-            env.fromData(List.of(MonitorFixtures.report("swap", "v1", 0, 0, Map.of())), reportType),
+            modelReports,
             settings,
             references);
     List<MonitorReport> reports = new ArrayList<>();
     try (CloseableIterator<MonitorReport> it = out.reports().executeAndCollect("monitors")) {
-      it.forEachRemaining(reports::add);
+      while (it.hasNext()) {
+        MonitorReport r = it.next();
+        reports.add(r);
+        if (endless && r.getKind().equals("retrain")) {
+          break;
+        }
+      }
     }
     long span = options.days() * 86_400_000L;
     long shift = SyntheticGenerator.START_EPOCH_SECONDS * 1000 + (long) (options.driftAt() * span);

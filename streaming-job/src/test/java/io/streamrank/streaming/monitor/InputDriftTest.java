@@ -129,16 +129,16 @@ class InputDriftTest {
             new RetrainTrigger(policy), r -> RetrainTrigger.KEY, Types.STRING)) {
       h.open();
       for (int w = 0; w < 4; w++) {
-        h.processElement(RetrainTriggerTest.error("v1", w, 0.02, 200), 0);
+        RetrainTriggerTest.send(h, RetrainTriggerTest.error("v1", w, 0.02, 200));
         // Movie popularity stays under its own threshold; user activity breaches from window 2.
-        h.processElement(
+        RetrainTriggerTest.send(
+            h,
             MonitorFixtures.report(
                 "drift",
                 "v1",
                 w * 1000L,
                 (w + 1) * 1000L,
-                Map.of("user_activity_psi", w >= 2 ? 0.5 : 0.1, "movie_popularity_psi", 0.5)),
-            0);
+                Map.of("user_activity_psi", w >= 2 ? 0.5 : 0.1, "movie_popularity_psi", 0.5)));
       }
       List<RetrainRequest> requests = h.extractOutputValues();
       assertThat(requests).hasSize(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrank.schemas.MonitorReport;
 import io.streamrank.schemas.RetrainRequest;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -46,6 +47,26 @@ class RetrainTriggerTest {
         Map.of("prediction_psi", psi, "oov_rate", 0.0, "predictions", 500.0));
   }
 
+  /**
+   * Sends a report with its window's timestamp, then moves the watermark past it, as when every
+   * report arrives in window order.
+   */
+  static void send(
+      KeyedOneInputStreamOperatorTestHarness<String, MonitorReport, RetrainRequest> h,
+      MonitorReport report)
+      throws Exception {
+    h.processElement(report, report.getWindowEnd() - 1);
+    h.processWatermark(report.getWindowEnd() - 1);
+  }
+
+  /** Sends a report of a window the watermark has already passed. */
+  static void late(
+      KeyedOneInputStreamOperatorTestHarness<String, MonitorReport, RetrainRequest> h,
+      MonitorReport report)
+      throws Exception {
+    h.processElement(report, report.getWindowEnd() - 1);
+  }
+
   static MonitorReport swap(String version) {
     return report("swap", version, 0, 0, Map.of());
   }
@@ -54,8 +75,8 @@ class RetrainTriggerTest {
   void aSingleBadWindowRaisesNothing() throws Exception {
     try (var h = trigger()) {
       for (int w = 0; w < 10; w++) {
-        h.processElement(error("v1", w, w == 4 ? 0.5 : 0.02, 200), 0);
-        h.processElement(drift("v1", w, w == 6 ? 0.9 : 0.01), 0);
+        send(h, error("v1", w, w == 4 ? 0.5 : 0.02, 200));
+        send(h, drift("v1", w, w == 6 ? 0.9 : 0.01));
       }
       assertThat(h.extractOutputValues()).isEmpty();
     }
@@ -64,9 +85,9 @@ class RetrainTriggerTest {
   @Test
   void sustainedDegradationRaisesExactlyOneRequestNamingReasonAndWindow() throws Exception {
     try (var h = trigger()) {
-      h.processElement(error("v1", 0, 0.02, 200), 0);
+      send(h, error("v1", 0, 0.02, 200));
       for (int w = 1; w < 5; w++) {
-        h.processElement(error("v1", w, 0.4, 200), 0);
+        send(h, error("v1", w, 0.4, 200));
       }
       assertThat(h.extractOutputValues()).hasSize(1);
       RetrainRequest r = h.extractOutputValues().get(0);
@@ -83,10 +104,10 @@ class RetrainTriggerTest {
   @Test
   void windowsWithTooFewLabelsNeitherBreachNorBreakAStreak() throws Exception {
     try (var h = trigger()) {
-      h.processElement(error("v1", 0, 0.4, 200), 0);
-      h.processElement(error("v1", 1, 0.9, 10), 0); // too few labels: no evidence
+      send(h, error("v1", 0, 0.4, 200));
+      send(h, error("v1", 1, 0.9, 10)); // too few labels: no evidence
       assertThat(h.extractOutputValues()).isEmpty();
-      h.processElement(error("v1", 2, 0.4, 200), 0);
+      send(h, error("v1", 2, 0.4, 200));
       assertThat(h.extractOutputValues()).hasSize(1);
     }
   }
@@ -96,8 +117,8 @@ class RetrainTriggerTest {
     try (var h = trigger()) {
       // Drift breaches from the start, but only 100 labels a window arrive: 300 after window 2.
       for (int w = 0; w < 3; w++) {
-        h.processElement(drift("v1", w, 0.9), 0);
-        h.processElement(error("v1", w, 0.0, 100), 0);
+        send(h, drift("v1", w, 0.9));
+        send(h, error("v1", w, 0.0, 100));
         assertThat(h.extractOutputValues()).as("window %d", w).hasSize(w < 2 ? 0 : 1);
       }
       assertThat(h.extractOutputValues().get(0).getReason()).startsWith("prediction_psi 0.9000");
@@ -105,22 +126,52 @@ class RetrainTriggerTest {
   }
 
   @Test
+  void reportsOfAWindowAreJudgedTogetherWhateverOrderTheyArriveIn() throws Exception {
+    // Drift breaches from window 1; 200 labels a window come with the error reports.
+    List<RetrainRequest> inOrder;
+    try (var h = trigger()) {
+      for (int w = 0; w < 4; w++) {
+        send(h, drift("v1", w, w >= 1 ? 0.9 : 0.01));
+        send(h, error("v1", w, 0.02, 200));
+      }
+      inOrder = h.extractOutputValues();
+    }
+    assertThat(inOrder).hasSize(1);
+    assertThat(inOrder.get(0).getWindowStart()).isEqualTo(1 * W);
+    assertThat(inOrder.get(0).getWindowEnd()).isEqualTo(3 * W);
+    try (var h = trigger()) {
+      // The drift reports outrun the error reports that carry the labels: judged in arrival
+      // order, windows 1 and 2 would look short of labels and the request would come late or
+      // with a window that misses the breach.
+      for (int w = 0; w < 4; w++) {
+        h.processElement(drift("v1", w, w >= 1 ? 0.9 : 0.01), (w + 1) * W - 1);
+      }
+      for (int w = 0; w < 4; w++) {
+        h.processElement(error("v1", w, 0.02, 200), (w + 1) * W - 1);
+      }
+      assertThat(h.extractOutputValues()).as("nothing before the watermark").isEmpty();
+      h.processWatermark(4 * W - 1);
+      assertThat(h.extractOutputValues()).isEqualTo(inOrder);
+    }
+  }
+
+  @Test
   void oneOpenRequestUntilASwapThenCooldownThenANewOne() throws Exception {
     try (var h = trigger()) {
       for (int w = 0; w < 4; w++) {
-        h.processElement(error("v1", w, 0.5, 200), 0);
+        send(h, error("v1", w, 0.5, 200));
       }
       assertThat(h.extractOutputValues()).hasSize(1); // windows 2 and 3 breach again: still open
       h.processElement(swap("v2"), 0);
       h.processElement(swap("v2"), 0); // every scoring subtask reports the swap
       // The old version's late windows are ignored; v2 breaches from window 4 but cools down
       // until event time 7000 (latest window end 4000 + 3000), the end of window 6.
-      h.processElement(error("v1", 4, 0.9, 200), 0);
+      send(h, error("v1", 4, 0.9, 200));
       for (int w = 4; w < 6; w++) {
-        h.processElement(error("v2", w, 0.5, 200), 0);
+        send(h, error("v2", w, 0.5, 200));
       }
       assertThat(h.extractOutputValues()).hasSize(1);
-      h.processElement(error("v2", 6, 0.5, 200), 0);
+      send(h, error("v2", 6, 0.5, 200));
       assertThat(h.extractOutputValues()).hasSize(2);
       assertThat(h.extractOutputValues().get(1).getServingVersion()).isEqualTo("v2");
     }
@@ -130,7 +181,7 @@ class RetrainTriggerTest {
   void anAbandonedRequestTimesOutAndMayBeRaisedAgain() throws Exception {
     try (var h = trigger()) {
       for (int w = 0; w < 12; w++) {
-        h.processElement(error("v1", w, 0.5, 200), 0);
+        send(h, error("v1", w, 0.5, 200));
       }
       // First at the end of window 1 (2000), open until 2000 + 5000; the next at 7000, 12000.
       assertThat(h.extractOutputValues())
@@ -150,7 +201,7 @@ class RetrainTriggerTest {
             new RetrainTrigger(scheduled), r -> RetrainTrigger.KEY, Types.STRING)) {
       h.open();
       for (int w = 10; w < 14; w++) {
-        h.processElement(error("v1", w, -0.1, 200), 0);
+        send(h, error("v1", w, -0.1, 200));
       }
       // v1 serves from 10000; the schedule is due at the end of window 13 (14000).
       assertThat(h.extractOutputValues()).hasSize(1);
@@ -161,10 +212,10 @@ class RetrainTriggerTest {
       h.processElement(swap("v2"), 0);
       // Cooldown until 17000, schedule due at 18000 (4 windows after the swap at 14000).
       for (int w = 14; w < 17; w++) {
-        h.processElement(error("v2", w, -0.1, 200), 0);
+        send(h, error("v2", w, -0.1, 200));
       }
       assertThat(h.extractOutputValues()).hasSize(1);
-      h.processElement(error("v2", 17, -0.1, 200), 0);
+      send(h, error("v2", 17, -0.1, 200));
       assertThat(h.extractOutputValues()).hasSize(2);
       assertThat(h.extractOutputValues().get(1).getServingVersion()).isEqualTo("v2");
     }
@@ -180,9 +231,9 @@ class RetrainTriggerTest {
   @Test
   void unmatchedRatingsReportedFirstDoNotHideTheServingVersion() throws Exception {
     try (var h = trigger()) {
-      h.processElement(error(LabelOutcome.NO_VERSION, 0, 0.0, 5000), 0);
+      send(h, error(LabelOutcome.NO_VERSION, 0, 0.0, 5000));
       for (int w = 1; w < 4; w++) {
-        h.processElement(error("v1", w, 0.4, 200), 0);
+        send(h, error("v1", w, 0.4, 200));
       }
       assertThat(h.extractOutputValues()).hasSize(1);
       assertThat(h.extractOutputValues().get(0).getServingVersion()).isEqualTo("v1");
@@ -192,11 +243,11 @@ class RetrainTriggerTest {
   @Test
   void aLateReportOfAnEarlierWindowDoesNotRaiseARequestEndingBeforeItStarts() throws Exception {
     try (var h = trigger()) {
-      h.processElement(error("v1", 5, 0.4, 100), 0);
-      h.processElement(error("v1", 6, 0.4, 100), 0); // 2 breaching windows, 200 of 300 labels
-      h.processElement(error("v1", 2, 0.4, 150), 0); // late: labels enough, but ends at 3000
+      send(h, error("v1", 5, 0.4, 100));
+      send(h, error("v1", 6, 0.4, 100)); // 2 breaching windows, 200 of 300 labels
+      late(h, error("v1", 2, 0.4, 150)); // labels enough, but ends at 3000
       assertThat(h.extractOutputValues()).isEmpty();
-      h.processElement(error("v1", 7, 0.4, 100), 0);
+      send(h, error("v1", 7, 0.4, 100));
       assertThat(h.extractOutputValues()).hasSize(1);
       assertThat(h.extractOutputValues().get(0).getWindowStart()).isEqualTo(5 * W);
       assertThat(h.extractOutputValues().get(0).getWindowEnd()).isEqualTo(8 * W);
