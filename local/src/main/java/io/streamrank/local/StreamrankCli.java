@@ -487,6 +487,14 @@ public final class StreamrankCli implements Callable<Integer> {
                 + " JVM, one after the other).")
     boolean jvmPerVariant;
 
+    @Option(
+        names = "--trace",
+        paramLabel = "FILE",
+        description =
+            "Also append each measured step's latency per second to FILE as CSV (predictions, p50,"
+                + " p99 and max, and each stage's max), to see where in a step its p99 was made.")
+    Path trace;
+
     @Mixin JobSettings jobSettings;
 
     @Override
@@ -503,6 +511,7 @@ public final class StreamrankCli implements Callable<Integer> {
       require(bufferTimeoutMs >= 0, "--buffer-timeout-ms must be >= 0");
       var report =
           new ThroughputBenchmark(System.out, jvmPerVariant ? this::childCommand : null)
+              .traceTo(trace)
               .run(
                   new ThroughputBenchmark.Settings(
                       rates,
@@ -549,6 +558,9 @@ public final class StreamrankCli implements Callable<Integer> {
               "--throwaway-pass-seconds=" + passWarmUpSeconds,
               "--buffer-timeout-ms=" + bufferTimeoutMs));
       jobSettings.values.forEach((k, v) -> c.add("--set=" + k + "=" + v));
+      if (trace != null) {
+        c.add("--trace=" + trace.toAbsolutePath());
+      }
       return c;
     }
   }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -165,6 +166,7 @@ public final class ThroughputBenchmark {
 
   private final PrintStream out;
   private final java.util.function.Function<String, List<String>> forkCommand;
+  private Path trace;
 
   /** Runs every variant in this JVM, one after the other. */
   public ThroughputBenchmark(PrintStream out) {
@@ -181,6 +183,15 @@ public final class ThroughputBenchmark {
       PrintStream out, java.util.function.Function<String, List<String>> forkCommand) {
     this.out = out;
     this.forkCommand = forkCommand;
+  }
+
+  /**
+   * Also appends, per measured step and per second of it, the step's latency figures to {@code
+   * file} as CSV (see {@link Probe#trace}): where in a step its p99 was made. Null for none.
+   */
+  public ThroughputBenchmark traceTo(Path file) {
+    this.trace = file;
+    return this;
   }
 
   /** One variant's steps, measured by a child JVM that writes its report as JSON. */
@@ -400,6 +411,9 @@ public final class ThroughputBenchmark {
                 cpuMicros,
                 probe.stages());
         steps.add(step);
+        if (trace != null) {
+          probe.trace(variant, rate, trace);
+        }
         out.printf(
             "%-12s offered %,7d ev/s: achieved %,9.0f ev/s, p50 %4d ms, p99 %5d ms, %5.0f µs CPU"
                 + " per event, %s; %s%n",
@@ -549,15 +563,25 @@ public final class ThroughputBenchmark {
 
   /** Open-loop producer and arrival-time consumer for one variant's topics. */
   private static final class Probe implements Runnable, AutoCloseable {
+    private static final long MAX_MS = 3_600_000;
     private final Topics topics;
     private final boolean ratings;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, Long> created = new java.util.concurrent.ConcurrentHashMap<>();
-    private long[] latencies = new long[1 << 16];
-    private long[][] stageMillis = new long[3][1 << 16];
+    // HdrHistograms of fixed size: a step's samples grow nothing in the JVM being measured. The
+    // arrays they replace (five longs a sample, doubled when full) were copied as humongous
+    // objects of tens of MB in a 150 s step at 50k ev/s, and that step's p99 was 534-1,151 ms
+    // with them against 68-108 ms without (docs/benchmarks.md, session 19).
+    private final Histogram latency = histogram();
+    private final Histogram[] stages = {histogram(), histogram(), histogram()};
+
+    /** Per second of the step: latency, and each stage's max, for --trace. */
+    private final List<Histogram> perSecond = new ArrayList<>();
+
+    private final List<long[]> perSecondStageMax = new ArrayList<>();
+    private long stepStart = System.nanoTime();
     private int received;
-    private int samples;
     private int expected;
     private long lastArrival;
     private volatile boolean running = true;
@@ -653,16 +677,24 @@ public final class ThroughputBenchmark {
               received++;
               lastArrival = now;
               if (t0 != null) {
-                if (samples == latencies.length) {
-                  latencies = Arrays.copyOf(latencies, latencies.length * 2);
-                  for (int k = 0; k < 3; k++) {
-                    stageMillis[k] = Arrays.copyOf(stageMillis[k], latencies.length);
-                  }
+                long ms = (now - t0) / 1_000_000;
+                long[] stage = {
+                  p.getIngestTime() - p.getEventTimestamp(),
+                  p.getScoredTime() - p.getIngestTime(),
+                  wallNow - p.getScoredTime()
+                };
+                latency.recordValue(clamp(ms));
+                int second = (int) ((now - stepStart) / 1_000_000_000L);
+                while (perSecond.size() <= second) {
+                  perSecond.add(new Histogram(MAX_MS, 2));
+                  perSecondStageMax.add(new long[3]);
                 }
-                stageMillis[0][samples] = p.getIngestTime() - p.getEventTimestamp();
-                stageMillis[1][samples] = p.getScoredTime() - p.getIngestTime();
-                stageMillis[2][samples] = wallNow - p.getScoredTime();
-                latencies[samples++] = (now - t0) / 1_000_000;
+                perSecond.get(second).recordValue(clamp(ms));
+                long[] max = perSecondStageMax.get(second);
+                for (int k = 0; k < 3; k++) {
+                  stages[k].recordValue(clamp(stage[k]));
+                  max[k] = Math.max(max[k], stage[k]);
+                }
               }
             }
           }
@@ -674,10 +706,17 @@ public final class ThroughputBenchmark {
       }
     }
 
+    /** Starts a step: its samples, and its seconds for the trace, count from now. */
     synchronized void reset() {
       received = 0;
-      samples = 0;
       expected = 0;
+      latency.reset();
+      for (Histogram h : stages) {
+        h.reset();
+      }
+      perSecond.clear();
+      perSecondStageMax.clear();
+      stepStart = System.nanoTime();
     }
 
     synchronized int received() {
@@ -702,27 +741,64 @@ public final class ThroughputBenchmark {
     }
 
     synchronized long latencyQuantile(double q) {
-      return quantile(latencies, q);
+      return latency.getValueAtPercentile(q * 100);
     }
 
     synchronized Stages stages() {
       return new Stages(
-          quantile(stageMillis[0], 0.5),
-          quantile(stageMillis[0], 0.99),
-          quantile(stageMillis[1], 0.5),
-          quantile(stageMillis[1], 0.99),
-          quantile(stageMillis[2], 0.5),
-          quantile(stageMillis[2], 0.99));
+          stages[0].getValueAtPercentile(50),
+          stages[0].getValueAtPercentile(99),
+          stages[1].getValueAtPercentile(50),
+          stages[1].getValueAtPercentile(99),
+          stages[2].getValueAtPercentile(50),
+          stages[2].getValueAtPercentile(99));
     }
 
-    private long quantile(long[] values, double q) {
-      if (samples == 0) {
-        return 0;
+    /**
+     * Appends one CSV line per second of the step, by arrival: variant, offered rate, second, its
+     * start (epoch ms, to line it up with a GC log), predictions, p50, p99 and max latency (ms),
+     * and the max of each stage (in, job, out). A header goes first into a new file.
+     */
+    synchronized void trace(String variant, int rate, Path file) throws java.io.IOException {
+      long startEpochMs = System.currentTimeMillis() - (System.nanoTime() - stepStart) / 1_000_000;
+      StringBuilder csv = new StringBuilder();
+      if (!Files.exists(file) || Files.size(file) == 0) {
+        csv.append("variant,offered,second,epoch_ms,predictions,p50_ms,p99_ms,max_ms,in_max_ms")
+            .append(",job_max_ms,out_max_ms\n");
       }
-      long[] sorted = Arrays.copyOf(values, samples);
-      Arrays.sort(sorted);
-      return sorted[
-          (int) Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))];
+      for (int t = 0; t < perSecond.size(); t++) {
+        Histogram h = perSecond.get(t);
+        long[] max = perSecondStageMax.get(t);
+        csv.append(
+            String.format(
+                java.util.Locale.ROOT,
+                "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d%n",
+                variant,
+                rate,
+                t,
+                startEpochMs + t * 1000L,
+                h.getTotalCount(),
+                h.getValueAtPercentile(50),
+                h.getValueAtPercentile(99),
+                h.getMaxValue(),
+                max[0],
+                max[1],
+                max[2]));
+      }
+      Files.writeString(
+          file,
+          csv,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** Latencies up to an hour, to 3 significant digits (exact below a second). */
+    private static Histogram histogram() {
+      return new Histogram(MAX_MS, 3);
+    }
+
+    private static long clamp(long ms) {
+      return Math.max(0, Math.min(MAX_MS, ms));
     }
 
     @Override

@@ -31,9 +31,12 @@ class ThroughputBenchmarkTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void everyVariantRunsAndTheReportCarriesConditionsRatesAndRatios() throws Exception {
+  void everyVariantRunsAndTheReportCarriesConditionsRatesAndRatios(@TempDir Path dir)
+      throws Exception {
+    Path trace = dir.resolve("trace.csv");
     Map<String, Object> report =
         new ThroughputBenchmark(new PrintStream(PrintStream.nullOutputStream()))
+            .traceTo(trace)
             .run(
                 new ThroughputBenchmark.Settings(
                     new int[] {500},
@@ -71,6 +74,19 @@ class ThroughputBenchmarkTest {
               assertThat(steps.get(0).stages().jobP99())
                   .isGreaterThanOrEqualTo(steps.get(0).stages().jobP50());
             });
+    // The trace: a header, then each variant's step second by second, every prediction counted
+    // once, and no second's p99 above its max.
+    List<String> lines = Files.readAllLines(trace);
+    assertThat(lines.get(0)).startsWith("variant,offered,second,epoch_ms,predictions,p50_ms");
+    Map<String, Long> perVariant = new java.util.TreeMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      perVariant.merge(f[0], Long.parseLong(f[4]), Long::sum);
+      assertThat(Long.parseLong(f[6])).as(line).isLessThanOrEqualTo(Long.parseLong(f[7]));
+    }
+    assertThat(perVariant.keySet())
+        .containsExactlyInAnyOrderElementsOf(ThroughputBenchmark.VARIANTS);
+    assertThat(perVariant.values()).containsOnly(500L);
   }
 
   @Test
