@@ -381,7 +381,7 @@ public final class ThroughputBenchmark {
     KafkaScoringJob.create(conf, provider).build(env);
     JobClient job = env.executeAsync("bench " + name);
     List<Step> steps = new ArrayList<>();
-    try (Probe probe = new Probe(kafka.bootstrapServers(), topics, ratings)) {
+    try (Probe probe = new Probe(kafka.bootstrapServers(), topics, ratings, trace != null)) {
       Thread reader = new Thread(probe, "bench-probe-" + name);
       reader.setDaemon(true);
       reader.start();
@@ -576,7 +576,9 @@ public final class ThroughputBenchmark {
     private final Histogram latency = histogram();
     private final Histogram[] stages = {histogram(), histogram(), histogram()};
 
-    /** Per second of the step: latency, and each stage's max, for --trace. */
+    /** Per second of the step: latency, and each stage's max; kept only for --trace. */
+    private final boolean perSecondToo;
+
     private final List<Histogram> perSecond = new ArrayList<>();
 
     private final List<long[]> perSecondStageMax = new ArrayList<>();
@@ -589,10 +591,12 @@ public final class ThroughputBenchmark {
     /**
      * @param ratings also send a rating for each event, as the live stream does (the feature state
      *     and the monitors consume them)
+     * @param perSecond also keep each second's latency, for {@link #trace}
      */
-    Probe(String servers, Topics topics, boolean ratings) {
+    Probe(String servers, Topics topics, boolean ratings, boolean perSecond) {
       this.topics = topics;
       this.ratings = ratings;
+      this.perSecondToo = perSecond;
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
       p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
@@ -677,24 +681,12 @@ public final class ThroughputBenchmark {
               received++;
               lastArrival = now;
               if (t0 != null) {
-                long ms = (now - t0) / 1_000_000;
-                long[] stage = {
-                  p.getIngestTime() - p.getEventTimestamp(),
-                  p.getScoredTime() - p.getIngestTime(),
-                  wallNow - p.getScoredTime()
-                };
-                latency.recordValue(clamp(ms));
-                int second = (int) ((now - stepStart) / 1_000_000_000L);
-                while (perSecond.size() <= second) {
-                  perSecond.add(new Histogram(MAX_MS, 2));
-                  perSecondStageMax.add(new long[3]);
-                }
-                perSecond.get(second).recordValue(clamp(ms));
-                long[] max = perSecondStageMax.get(second);
-                for (int k = 0; k < 3; k++) {
-                  stages[k].recordValue(clamp(stage[k]));
-                  max[k] = Math.max(max[k], stage[k]);
-                }
+                record(
+                    (now - t0) / 1_000_000,
+                    p.getIngestTime() - p.getEventTimestamp(),
+                    p.getScoredTime() - p.getIngestTime(),
+                    wallNow - p.getScoredTime(),
+                    now);
               }
             }
           }
@@ -704,6 +696,27 @@ public final class ThroughputBenchmark {
       } finally {
         consumer.close();
       }
+    }
+
+    /** One prediction's latency and stages (ms); per second of the step only when tracing. */
+    private void record(long ms, long in, long job, long out, long now) {
+      latency.recordValue(clamp(ms));
+      stages[0].recordValue(clamp(in));
+      stages[1].recordValue(clamp(job));
+      stages[2].recordValue(clamp(out));
+      if (!perSecondToo) {
+        return;
+      }
+      int second = (int) ((now - stepStart) / 1_000_000_000L);
+      while (perSecond.size() <= second) {
+        perSecond.add(new Histogram(MAX_MS, 2));
+        perSecondStageMax.add(new long[3]);
+      }
+      perSecond.get(second).recordValue(clamp(ms));
+      long[] max = perSecondStageMax.get(second);
+      max[0] = Math.max(max[0], in);
+      max[1] = Math.max(max[1], job);
+      max[2] = Math.max(max[2], out);
     }
 
     /** Starts a step: its samples, and its seconds for the trace, count from now. */
