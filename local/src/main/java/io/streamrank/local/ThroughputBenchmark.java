@@ -582,9 +582,7 @@ public final class ThroughputBenchmark {
     /** Per second of the step: latency, and each stage's max; kept only for --trace. */
     private final boolean perSecondToo;
 
-    private final List<Histogram> perSecond = new ArrayList<>();
-
-    private final List<long[]> perSecondStageMax = new ArrayList<>();
+    private final List<Second> perSecond = new ArrayList<>();
     private long stepStart = System.nanoTime();
     private int received;
     private int expected;
@@ -676,15 +674,20 @@ public final class ThroughputBenchmark {
     public void run() {
       try {
         while (running) {
-          for (var r : consumer.poll(Duration.ofMillis(20))) {
-            long now = System.nanoTime();
-            long wallNow = System.currentTimeMillis();
-            var d = topics.predictions().codec().decode(r.value());
-            if (!d.isOk()) {
-              continue;
-            }
-            Prediction p = d.value();
-            synchronized (this) {
+          var records = consumer.poll(Duration.ofMillis(20));
+          if (records.isEmpty()) {
+            continue;
+          }
+          // A poll's records arrived together: one arrival time and one lock for all of them.
+          long now = System.nanoTime();
+          long wallNow = System.currentTimeMillis();
+          synchronized (this) {
+            for (var r : records) {
+              var d = topics.predictions().codec().decode(r.value());
+              if (!d.isOk()) {
+                continue;
+              }
+              Prediction p = d.value();
               received++;
               lastArrival = now;
               record(
@@ -714,11 +717,11 @@ public final class ThroughputBenchmark {
       }
       int second = (int) ((now - stepStart) / 1_000_000_000L);
       while (perSecond.size() <= second) {
-        perSecond.add(new Histogram(MAX_MS, 2));
-        perSecondStageMax.add(new long[3]);
+        perSecond.add(new Second(new Histogram(MAX_MS, 2), new long[3]));
       }
-      perSecond.get(second).recordValue(clamp(ms));
-      long[] max = perSecondStageMax.get(second);
+      Second sec = perSecond.get(second);
+      sec.latency().recordValue(clamp(ms));
+      long[] max = sec.stageMax();
       max[0] = Math.max(max[0], in);
       max[1] = Math.max(max[1], job);
       max[2] = Math.max(max[2], out);
@@ -733,7 +736,6 @@ public final class ThroughputBenchmark {
         h.reset();
       }
       perSecond.clear();
-      perSecondStageMax.clear();
       stepStart = System.nanoTime();
     }
 
@@ -785,8 +787,8 @@ public final class ThroughputBenchmark {
             .append(",job_max_ms,out_max_ms\n");
       }
       for (int t = 0; t < perSecond.size(); t++) {
-        Histogram h = perSecond.get(t);
-        long[] max = perSecondStageMax.get(t);
+        Histogram h = perSecond.get(t).latency();
+        long[] max = perSecond.get(t).stageMax();
         csv.append(
             String.format(
                 java.util.Locale.ROOT,
@@ -809,6 +811,9 @@ public final class ThroughputBenchmark {
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
     }
+
+    /** One second of a traced step: its latency, and the max of each stage (in, job, out). */
+    private record Second(Histogram latency, long[] stageMax) {}
 
     /** Latencies up to an hour, to 3 significant digits (exact below a second). */
     private static Histogram histogram() {
