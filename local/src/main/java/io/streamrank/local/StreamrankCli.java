@@ -399,8 +399,9 @@ public final class StreamrankCli implements Callable<Integer> {
             + " (our operator at batch 1), naive per-event scoring (boxed lists and new tensors"
             + " per event, as most Flink + ONNX examples do), and raw ONNX Runtime in this JVM.",
         "Ramps the offered rate and reports the highest rate sustained (every prediction arrives"
-            + " within --drain-ms after the producer stops) with p50/p99 latency from event creation"
-            + " to prediction arrival."
+            + " within --drain-ms after the producer stops, and at least 95% of the offered rate"
+            + " is achieved) with p50/p99 latency from each event's due time to its prediction's"
+            + " arrival."
       })
   static final class BenchCommand implements Callable<Integer> {
     @Option(

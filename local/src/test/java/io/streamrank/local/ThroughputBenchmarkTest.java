@@ -60,6 +60,10 @@ class ThroughputBenchmarkTest {
                     Map.of("streamrank.scoring.flush-interval", "7ms")));
     assertThat(report).containsKeys("conditions", "raw_onnx_rows_per_second", "variants", "ratios");
     assertThat((double) report.get("raw_onnx_rows_per_second")).isPositive();
+    // Batching must beat one row a call inside ONNX Runtime itself; the margin is wide (30x and
+    // more measured), so a loose bound still catches a naive baseline that stopped being naive.
+    assertThat((double) report.get("raw_onnx_rows_per_second"))
+        .isGreaterThan(2 * (double) report.get("raw_naive_rows_per_second"));
     assertThat((Map<String, Object>) report.get("conditions"))
         .containsEntry("job_settings", Map.of("streamrank.scoring.flush-interval", "7ms"));
     var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
@@ -127,6 +131,16 @@ class ThroughputBenchmarkTest {
         .containsEntry("identity", 1000.0);
     assertThat((Map<String, Object>) report.get("conditions"))
         .containsEntry("jvm_per_variant", true);
+  }
+
+  @Test
+  void aStepIsSustainedOnlyIfItDrainedKeptPaceAndKeptUp() {
+    assertThat(ThroughputBenchmark.sustained(100_000, 99_000, true, 5.0, 5)).isTrue();
+    // Drained within the allowance, but the consumer ran 23% behind all step: a growing backlog.
+    assertThat(ThroughputBenchmark.sustained(75_000, 57_900, true, 5.0, 5)).isFalse();
+    assertThat(ThroughputBenchmark.sustained(100_000, 99_000, false, 5.0, 5)).isFalse();
+    // The producer itself fell behind its schedule.
+    assertThat(ThroughputBenchmark.sustained(100_000, 99_000, true, 6.0, 5)).isFalse();
   }
 
   @Test
