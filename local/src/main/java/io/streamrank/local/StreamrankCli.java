@@ -399,9 +399,9 @@ public final class StreamrankCli implements Callable<Integer> {
             + " (our operator at batch 1), naive per-event scoring (boxed lists and new tensors"
             + " per event, as most Flink + ONNX examples do), and raw ONNX Runtime in this JVM.",
         "Ramps the offered rate and reports the highest rate sustained (every prediction arrives"
-            + " within --drain-ms after the producer stops, and at least 95% of the offered rate"
-            + " is achieved) with p50/p99 latency from each event's due time to its prediction's"
-            + " arrival."
+            + " within --drain-ms after the producer stops, 99% within --drain-ms of their due"
+            + " time, and at least 95% of the offered rate is achieved) with p50/p99 latency from"
+            + " each event's due time to its prediction's arrival."
       })
   static final class BenchCommand implements Callable<Integer> {
     @Option(
@@ -438,7 +438,9 @@ public final class StreamrankCli implements Callable<Integer> {
     @Option(
         names = "--drain-ms",
         defaultValue = "2000",
-        description = "How long predictions may trail the producer (default: ${DEFAULT-VALUE}).")
+        description =
+            "How long predictions may trail the producer after it stops, and the bound on a"
+                + " sustained step's p99 latency (default: ${DEFAULT-VALUE}).")
     long drainMs;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the report as JSON.")

@@ -43,14 +43,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * {@code ./streamrank bench}: end-to-end throughput and latency on the embedded cluster, side by
  * side in one run. An open-loop producer offers events at fixed rates (a ramp); a rate is sustained
- * when every prediction arrives within the drain allowance after the producer stops and the
- * achieved rate is at least {@link #KEPT_UP} of the offered one. Latency is from the event's
- * creation in the producer to the prediction's arrival at a consumer. Variants: the scoring
- * pipeline, the same pipeline with an identity model (no ONNX Runtime), per-event scoring (our
- * operator at batch size 1), naive per-event scoring ({@link NaiveOnnxProvider}), and raw ONNX
- * Runtime batch throughput in this JVM; then, each event followed by its rating, the pipeline
- * without and with the streaming feature state (a feature model), compared on rate and on CPU time
- * per event.
+ * when its lag stays bounded ({@link #sustained}). Latency is from the event's creation in the
+ * producer to the prediction's arrival at a consumer. Variants: the scoring pipeline, the same
+ * pipeline with an identity model (no ONNX Runtime), per-event scoring (our operator at batch size
+ * 1), naive per-event scoring ({@link NaiveOnnxProvider}), and raw ONNX Runtime batch throughput in
+ * this JVM; then, each event followed by its rating, the pipeline without and with the streaming
+ * feature state (a feature model), compared on rate and on CPU time per event.
  */
 public final class ThroughputBenchmark {
   /**
@@ -423,7 +421,14 @@ public final class ThroughputBenchmark {
             new Step(
                 rate,
                 achieved,
-                sustained(rate, achieved, drained, offerSeconds, s.stepSeconds()),
+                sustained(
+                    rate,
+                    achieved,
+                    drained,
+                    probe.latencyQuantile(0.99),
+                    offerSeconds,
+                    s.stepSeconds(),
+                    s.drain()),
                 probe.latencyQuantile(0.5),
                 probe.latencyQuantile(0.99),
                 probe.received(),
@@ -456,13 +461,25 @@ public final class ThroughputBenchmark {
   }
 
   /**
-   * Whether a step's rate was sustained: the producer kept its pace (offered the step within 10% of
-   * its length), every prediction arrived within the drain allowance, and the achieved rate is at
-   * least {@link #KEPT_UP} of the offered one.
+   * Whether a step's rate was sustained, that is its lag stayed bounded: the producer kept its pace
+   * (offered the step within 10% of its length), every prediction arrived within the drain
+   * allowance after the producer stopped, 99% of them within the drain allowance of their due time,
+   * and the achieved rate is at least {@link #KEPT_UP} of the offered one. The p99 bound catches a
+   * lag that grows all step but clears in the drain once the producer stops freeing its CPU
+   * (280,000 offered for 60 s, session 21: 97.7% achieved, p99 6.2 s).
    */
   static boolean sustained(
-      int offered, double achieved, boolean drained, double offerSeconds, int stepSeconds) {
-    return drained && offerSeconds < stepSeconds * 1.1 && achieved >= KEPT_UP * offered;
+      int offered,
+      double achieved,
+      boolean drained,
+      long p99Ms,
+      double offerSeconds,
+      int stepSeconds,
+      Duration drain) {
+    return drained
+        && offerSeconds < stepSeconds * 1.1
+        && p99Ms <= drain.toMillis()
+        && achieved >= KEPT_UP * offered;
   }
 
   private static double sustainable(List<Step> steps) {
