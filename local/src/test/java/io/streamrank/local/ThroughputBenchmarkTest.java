@@ -60,8 +60,9 @@ class ThroughputBenchmarkTest {
                     Map.of("streamrank.scoring.flush-interval", "7ms")));
     assertThat(report).containsKeys("conditions", "raw_onnx_rows_per_second", "variants", "ratios");
     assertThat((double) report.get("raw_onnx_rows_per_second")).isPositive();
-    // Batching must beat one row a call inside ONNX Runtime itself; the margin is wide (30x and
-    // more measured), so a loose bound still catches a naive baseline that stopped being naive.
+    // Batching must beat one row a call inside ONNX Runtime itself; the margin is wide (92-100x
+    // measured in session 21), so a loose bound still catches a naive baseline that stopped being
+    // naive, even on a loaded machine.
     assertThat((double) report.get("raw_onnx_rows_per_second"))
         .isGreaterThan(2 * (double) report.get("raw_naive_rows_per_second"));
     assertThat((Map<String, Object>) report.get("conditions"))
