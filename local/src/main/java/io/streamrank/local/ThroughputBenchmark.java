@@ -241,6 +241,9 @@ public final class ThroughputBenchmark {
     conditions.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
     conditions.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
     conditions.put(
+        "host_thread_handoffs_per_second",
+        Math.round(HostCalibration.threadHandoffsPerSecond(Duration.ofSeconds(1))));
+    conditions.put(
         "jvm_flags",
         String.join(
             " ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));

@@ -1,0 +1,23 @@
+package io.streamrank.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class HostCalibrationTest {
+  @Test
+  void twoThreadsTakeTurnsAndTheCallerGetsItsThreadBack() throws Exception {
+    long before = Thread.getAllStackTraces().keySet().stream().filter(this::isPong).count();
+    double handoffs = HostCalibration.threadHandoffsPerSecond(Duration.ofMillis(200));
+    // Even a loaded two-core machine hands over thousands of times a second; zero or NaN would
+    // mean the threads never took turns.
+    assertThat(handoffs).isGreaterThan(1_000);
+    assertThat(Thread.getAllStackTraces().keySet().stream().filter(this::isPong).count())
+        .isEqualTo(before);
+  }
+
+  private boolean isPong(Thread t) {
+    return t.getName().equals("host-calibration-pong") && t.isAlive();
+  }
+}
