@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A figure of the machine printed with the bench's conditions, so runs on different machines can be
- * told apart. Raw ONNX Runtime rows/s measures the cores' arithmetic; it moved 5-10% between the
+ * told apart. Raw ONNX Runtime rows/s measures the cores' arithmetic; it moved 5-15% between the
  * machines of sessions 18 and 21 while the pipeline's CPU per event moved 40%. The pipeline hands
  * records between threads (Flink's tasks, Kafka's network and request threads, the clients) tens of
  * thousands of times a second, so this measures that: how many times a second one thread can wake

@@ -43,12 +43,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * {@code ./streamrank bench}: end-to-end throughput and latency on the embedded cluster, side by
  * side in one run. An open-loop producer offers events at fixed rates (a ramp); a rate is sustained
- * when its lag stays bounded ({@link #sustained}). Latency is from the event's creation in the
- * producer to the prediction's arrival at a consumer. Variants: the scoring pipeline, the same
- * pipeline with an identity model (no ONNX Runtime), per-event scoring (our operator at batch size
- * 1), naive per-event scoring ({@link NaiveOnnxProvider}), and raw ONNX Runtime batch throughput in
- * this JVM; then, each event followed by its rating, the pipeline without and with the streaming
- * feature state (a feature model), compared on rate and on CPU time per event.
+ * when its lag stays bounded ({@link #sustained}). Latency is from the time each event was due on
+ * the producer's schedule to its prediction's arrival at a consumer. Variants: the scoring
+ * pipeline, the same pipeline with an identity model (no ONNX Runtime), per-event scoring (our
+ * operator at batch size 1), naive per-event scoring ({@link NaiveOnnxProvider}), and raw ONNX
+ * Runtime batch throughput in this JVM; then, each event followed by its rating, the pipeline
+ * without and with the streaming feature state (a feature model), compared on rate and on CPU time
+ * per event.
  */
 public final class ThroughputBenchmark {
   /**
@@ -468,7 +469,7 @@ public final class ThroughputBenchmark {
    * (offered the step within 10% of its length), every prediction arrived within the drain
    * allowance after the producer stopped, 99% of them within the drain allowance of their due time,
    * and the achieved rate is at least {@link #KEPT_UP} of the offered one. The p99 bound catches a
-   * lag that grows all step but clears in the drain once the producer stops freeing its CPU
+   * lag that grows all step but clears in the drain once the producer stops and frees its CPU
    * (280,000 offered for 60 s, session 21: 97.7% achieved, p99 6.2 s).
    */
   static boolean sustained(
