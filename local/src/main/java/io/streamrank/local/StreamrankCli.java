@@ -443,6 +443,10 @@ public final class StreamrankCli implements Callable<Integer> {
                 + " sustained step's p99 latency (default: ${DEFAULT-VALUE}).")
     long drainMs;
 
+    /** Set on the child JVMs of a per-variant run: the parent measures the machine once. */
+    @Option(names = "--variant-jvm", hidden = true)
+    boolean variantJvm;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Write the report as JSON.")
     Path outFile;
 
@@ -512,22 +516,26 @@ public final class StreamrankCli implements Callable<Integer> {
       require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
       require(passWarmUpSeconds >= 0, "--throwaway-pass-seconds must be >= 0");
       require(bufferTimeoutMs >= 0, "--buffer-timeout-ms must be >= 0");
-      var report =
+      var bench =
           new ThroughputBenchmark(System.out, jvmPerVariant ? this::childCommand : null)
-              .traceTo(trace)
-              .run(
-                  new ThroughputBenchmark.Settings(
-                      rates,
-                      stepSeconds,
-                      parallelism,
-                      batchSize,
-                      flushMs,
-                      Duration.ofMillis(drainMs),
-                      warmUpSeconds,
-                      bufferTimeoutMs,
-                      variants,
-                      passWarmUpSeconds,
-                      jobSettings.values));
+              .traceTo(trace);
+      if (variantJvm) {
+        bench.variantsOnly();
+      }
+      var report =
+          bench.run(
+              new ThroughputBenchmark.Settings(
+                  rates,
+                  stepSeconds,
+                  parallelism,
+                  batchSize,
+                  flushMs,
+                  Duration.ofMillis(drainMs),
+                  warmUpSeconds,
+                  bufferTimeoutMs,
+                  variants,
+                  passWarmUpSeconds,
+                  jobSettings.values));
       if (outFile != null) {
         ThroughputBenchmark.write(report, outFile);
         System.out.println("report written to " + outFile);
@@ -547,6 +555,7 @@ public final class StreamrankCli implements Callable<Integer> {
               StreamrankCli.class.getName(),
               "bench",
               "--no-jvm-per-variant",
+              "--variant-jvm",
               "--variants=" + variant,
               "--rates="
                   + Arrays.stream(rates)

@@ -174,6 +174,7 @@ public final class ThroughputBenchmark {
   private final PrintStream out;
   private final java.util.function.Function<String, List<String>> forkCommand;
   private Path trace;
+  private boolean variantsOnly;
 
   /** Runs every variant in this JVM, one after the other. */
   public ThroughputBenchmark(PrintStream out) {
@@ -198,6 +199,16 @@ public final class ThroughputBenchmark {
    */
   public ThroughputBenchmark traceTo(Path file) {
     this.trace = file;
+    return this;
+  }
+
+  /**
+   * Measures only the variants, not the machine (the thread hand-offs, raw ONNX Runtime): for the
+   * child JVM of a per-variant run, whose parent measures those once and reads only the child's
+   * steps.
+   */
+  public ThroughputBenchmark variantsOnly() {
+    this.variantsOnly = true;
     return this;
   }
 
@@ -241,9 +252,11 @@ public final class ThroughputBenchmark {
     conditions.put("job_settings", new java.util.TreeMap<>(s.jobSettings()));
     conditions.put("jvm", System.getProperty("java.vm.name") + " " + Runtime.version());
     conditions.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
-    conditions.put(
-        "host_thread_handoffs_per_second",
-        Math.round(HostCalibration.threadHandoffsPerSecond(Duration.ofSeconds(1))));
+    if (!variantsOnly) {
+      conditions.put(
+          "host_thread_handoffs_per_second",
+          Math.round(HostCalibration.threadHandoffsPerSecond(Duration.ofSeconds(1))));
+    }
     conditions.put(
         "jvm_flags",
         String.join(
@@ -253,13 +266,17 @@ public final class ThroughputBenchmark {
     report.put("conditions", conditions);
     out.println("conditions: " + conditions);
 
-    double raw = rawOnnxRowsPerSecond(dir, model.version(), s.batchSize());
-    double rawNaive = rawNaiveRowsPerSecond(dir, model.version());
-    out.printf(
-        "raw ONNX Runtime, 1 thread: batch %d %,.0f rows/s; naive per event %,.0f rows/s%n",
-        s.batchSize(), raw, rawNaive);
-    report.put("raw_onnx_rows_per_second", raw);
-    report.put("raw_naive_rows_per_second", rawNaive);
+    double raw = 0;
+    double rawNaive = 0;
+    if (!variantsOnly) {
+      raw = rawOnnxRowsPerSecond(dir, model.version(), s.batchSize());
+      rawNaive = rawNaiveRowsPerSecond(dir, model.version());
+      out.printf(
+          "raw ONNX Runtime, 1 thread: batch %d %,.0f rows/s; naive per event %,.0f rows/s%n",
+          s.batchSize(), raw, rawNaive);
+      report.put("raw_onnx_rows_per_second", raw);
+      report.put("raw_naive_rows_per_second", rawNaive);
+    }
 
     Map<String, List<Step>> variants = new LinkedHashMap<>();
     if (forkCommand == null || s.variants().size() < 2) {
@@ -421,20 +438,14 @@ public final class ThroughputBenchmark {
         double seconds = (probe.lastArrivalNanos() - start) / 1e9;
         double cpuMicros = (processCpuNanos() - cpuStart) / 1e3 / Math.max(1, probe.received());
         double achieved = probe.received() / Math.max(seconds, offerSeconds);
+        long p99 = probe.latencyQuantile(0.99);
         Step step =
             new Step(
                 rate,
                 achieved,
-                sustained(
-                    rate,
-                    achieved,
-                    drained,
-                    probe.latencyQuantile(0.99),
-                    offerSeconds,
-                    s.stepSeconds(),
-                    s.drain()),
+                sustained(rate, achieved, drained, p99, offerSeconds, s.stepSeconds(), s.drain()),
                 probe.latencyQuantile(0.5),
-                probe.latencyQuantile(0.99),
+                p99,
                 probe.received(),
                 cpuMicros,
                 probe.stages());

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class HostCalibrationTest {
   @Test
+  @Timeout(30) // threads that never hand back would hang, not fail
   void twoThreadsTakeTurnsAndTheCallerGetsItsThreadBack() throws Exception {
     long before = Thread.getAllStackTraces().keySet().stream().filter(this::isPong).count();
     double handoffs = HostCalibration.threadHandoffsPerSecond(Duration.ofMillis(200));

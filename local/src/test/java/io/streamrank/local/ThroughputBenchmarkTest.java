@@ -135,6 +135,32 @@ class ThroughputBenchmarkTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aVariantJvmMeasuresItsVariantButNotTheMachine() throws Exception {
+    Map<String, Object> report =
+        new ThroughputBenchmark(new PrintStream(PrintStream.nullOutputStream()))
+            .variantsOnly()
+            .run(
+                new ThroughputBenchmark.Settings(
+                    new int[] {200},
+                    1,
+                    1,
+                    64,
+                    5,
+                    Duration.ofSeconds(30),
+                    0,
+                    10,
+                    List.of("identity"),
+                    0,
+                    Map.of()));
+    assertThat(report).doesNotContainKeys("raw_onnx_rows_per_second", "raw_naive_rows_per_second");
+    assertThat((Map<String, Object>) report.get("conditions"))
+        .doesNotContainKey("host_thread_handoffs_per_second");
+    var variants = (Map<String, List<ThroughputBenchmark.Step>>) report.get("variants");
+    assertThat(variants.get("identity")).singleElement().extracting("received").isEqualTo(200L);
+  }
+
+  @Test
   void aStepIsSustainedOnlyIfItsLagStayedBounded() {
     Duration drain = Duration.ofSeconds(2);
     assertThat(ThroughputBenchmark.sustained(100_000, 99_000, true, 40, 5.0, 5, drain)).isTrue();
