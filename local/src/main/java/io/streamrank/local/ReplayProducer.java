@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -62,15 +61,10 @@ public final class ReplayProducer implements AutoCloseable {
    * @return the number of events sent
    */
   public long replay(List<Rating> ratings, double eventsPerSecond, String idPrefix) {
-    long start = System.nanoTime();
-    double nanosPerEvent = eventsPerSecond > 0 ? 1e9 / eventsPerSecond : 0;
+    Pacer pacer = eventsPerSecond > 0 ? new Pacer(eventsPerSecond) : null;
     for (int i = 0; i < ratings.size(); i++) {
-      if (nanosPerEvent > 0) {
-        long due = start + (long) (i * nanosPerEvent);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-        }
+      if (pacer != null) {
+        pacer.awaitDue(i);
       }
       Rating r = ratings.get(i);
       send(r, eventId(idPrefix, i), r.timestamp() * 1000);

@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -702,15 +701,10 @@ public final class ThroughputBenchmark {
       synchronized (this) {
         expected += n;
       }
-      long start = System.nanoTime();
+      Pacer pacer = new Pacer(rate);
       long startEpochMs = System.currentTimeMillis();
-      double nanosPer = 1e9 / rate;
       for (int i = 0; i < n; i++) {
-        long due = start + (long) (i * nanosPer);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-        }
+        pacer.awaitDue(i);
         String id = prefix + i;
         long user = 1 + (i * 7919L) % 900;
         Event e =
@@ -718,7 +712,7 @@ public final class ThroughputBenchmark {
                 .setEventId(id)
                 .setUserId(user)
                 .setMovieId(1 + (i * 104729L) % 1600)
-                .setTimestamp(startEpochMs + (due - start) / 1_000_000)
+                .setTimestamp(startEpochMs + pacer.offset(i) / 1_000_000)
                 .build();
         producer.send(
             new ProducerRecord<>(
