@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Prequential evaluation through the real streaming job on the embedded cluster: an initial"
-          + " model trained on the first 60% of the time range, the last 40% replayed in time order"
+          + " model trained on the first 60%% of the time range, the last 40%% replayed in time order"
           + " and each event scored before its rating is seen.",
       "Prints the prequential RMSE of four variants: static, retraining (drift-triggered, or"
           + " scheduled with --retrain-every; the demo's retrain loop), features (streaming features from the job's keyed state),"

@@ -117,8 +117,8 @@ public final class StreamrankCli implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = {
         "Everything in one process: a KRaft Kafka broker, a Flink MiniCluster (web UI on"
-            + " 127.0.0.1:8081), an initial model trained on the first 60% of the time range,"
-            + " the scoring job, and a replay of the last 40% as a live stream.",
+            + " 127.0.0.1:8081), an initial model trained on the first 60%% of the time range,"
+            + " the scoring job, and a replay of the last 40%% as a live stream.",
         "Prints a live progress line and a summary; exits 1 if any event was lost or duplicated."
       })
   static final class DemoCommand implements Callable<Integer> {
@@ -399,8 +399,8 @@ public final class StreamrankCli implements Callable<Integer> {
             + " (our operator at batch 1), naive per-event scoring (boxed lists and new tensors"
             + " per event, as most Flink + ONNX examples do), and raw ONNX Runtime in this JVM.",
         "Ramps the offered rate and reports the highest rate sustained (every prediction arrives"
-            + " within --drain-ms after the producer stops, 99% within --drain-ms of their due"
-            + " time, and at least 95% of the offered rate is achieved) with p50/p99 latency from"
+            + " within --drain-ms after the producer stops, 99%% within --drain-ms of their due"
+            + " time, and at least 95%% of the offered rate is achieved) with p50/p99 latency from"
             + " each event's due time to its prediction's arrival."
       })
   static final class BenchCommand implements Callable<Integer> {
