@@ -1,6 +1,7 @@
 package io.streamrank.local;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -14,8 +15,18 @@ import java.util.concurrent.locks.LockSupport;
 final class HostCalibration {
   private HostCalibration() {}
 
-  /** Wake-ups per second between two threads taking turns for {@code length}. */
-  static double threadHandoffsPerSecond(Duration length) throws InterruptedException {
+  /**
+   * Wake-ups per second between two threads taking turns: the median over {@code windows} windows
+   * of {@code window} each, with one partner thread for all of them. A single window of a second,
+   * each with a new partner, swung between 33,000 and 99,000 from second to second on one idle
+   * machine (a wake-up finds the other thread still running, or asleep); the median of 20 windows
+   * of 100 ms gave 28,000-32,000 in 15 of 16 JVM starts there (45,000 once; docs/benchmarks.md,
+   * session 22).
+   */
+  static double threadHandoffsPerSecond(Duration window, int windows) throws InterruptedException {
+    if (windows < 1) {
+      throw new IllegalArgumentException("windows must be >= 1, got " + windows);
+    }
     Turns turns = new Turns();
     Thread ping = Thread.currentThread();
     Thread pong =
@@ -33,22 +44,31 @@ final class HostCalibration {
             "host-calibration-pong");
     pong.setDaemon(true);
     pong.start();
-    long rounds = 0;
-    long start = System.nanoTime();
-    long end = start + length.toNanos();
-    while (System.nanoTime() < end) {
-      turns.turn = 1;
-      LockSupport.unpark(pong);
-      while (turns.turn != 0) {
-        LockSupport.park(turns);
+    double[] rates = new double[windows];
+    try {
+      for (int w = 0; w < windows; w++) {
+        long rounds = 0;
+        long start = System.nanoTime();
+        long end = start + window.toNanos();
+        while (System.nanoTime() < end) {
+          turns.turn = 1;
+          LockSupport.unpark(pong);
+          while (turns.turn != 0) {
+            LockSupport.park(turns);
+          }
+          rounds++;
+        }
+        rates[w] = 2 * rounds / ((System.nanoTime() - start) / 1e9);
       }
-      rounds++;
+    } finally {
+      turns.done = true;
+      LockSupport.unpark(pong);
+      pong.join();
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    turns.done = true;
-    LockSupport.unpark(pong);
-    pong.join();
-    return 2 * rounds / seconds;
+    Arrays.sort(rates);
+    return windows % 2 == 1
+        ? rates[windows / 2]
+        : (rates[windows / 2 - 1] + rates[windows / 2]) / 2;
   }
 
   /** Whose turn it is (1: the pong thread's, 0: the caller's), and whether to stop. */

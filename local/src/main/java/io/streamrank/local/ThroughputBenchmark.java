@@ -254,7 +254,7 @@ public final class ThroughputBenchmark {
     if (!variantsOnly) {
       conditions.put(
           "host_thread_handoffs_per_second",
-          Math.round(HostCalibration.threadHandoffsPerSecond(Duration.ofSeconds(1))));
+          Math.round(HostCalibration.threadHandoffsPerSecond(Duration.ofMillis(100), 20)));
     }
     conditions.put(
         "jvm_flags",
