@@ -299,39 +299,63 @@ public final class ThroughputBenchmark {
     }
     report.put("variants", variants);
     report.put("sustainable_rate", best);
-    double scoring = sustainable(variants.getOrDefault("scoring", List.of()));
-    double identity = sustainable(variants.getOrDefault("identity", List.of()));
-    double perEvent = sustainable(variants.getOrDefault("per_event", List.of()));
-    double naive = sustainable(variants.getOrDefault("naive", List.of()));
+    // A ratio only where both of its sides were measured: a run of one variant (a per-variant
+    // child JVM among them) has none, rather than ratios of zeros.
     Map<String, Object> ratios = new LinkedHashMap<>();
-    ratios.put("scoring_over_identity_rate", identity > 0 ? scoring / identity : 0);
-    ratios.put("pipeline_over_raw_onnx_rate", raw > 0 ? scoring / raw : 0);
-    ratios.put("batched_over_per_event_rate", perEvent > 0 ? scoring / perEvent : 0);
-    ratios.put("batched_over_naive_rate", naive > 0 ? scoring / naive : 0);
+    rateRatio(ratios, "scoring_over_identity_rate", variants, "scoring", "identity");
+    if (raw > 0 && variants.containsKey("scoring")) {
+      ratios.put("pipeline_over_raw_onnx_rate", sustainable(variants.get("scoring")) / raw);
+    }
+    rateRatio(ratios, "batched_over_per_event_rate", variants, "scoring", "per_event");
+    rateRatio(ratios, "batched_over_naive_rate", variants, "scoring", "naive");
     // The model alone, no pipeline around it: what batching saves per row inside ONNX Runtime.
-    ratios.put("raw_batched_over_raw_naive_rate", rawNaive > 0 ? raw / rawNaive : 0);
-    ratios.put(
-        "scoring_p99_over_identity_p99_at_common_rate",
-        p99Ratio(
-            variants.getOrDefault("scoring", List.of()),
-            variants.getOrDefault("identity", List.of())));
-    double withRatings = sustainable(variants.getOrDefault("scoring_with_ratings", List.of()));
-    double features = sustainable(variants.getOrDefault("features", List.of()));
-    ratios.put(
-        "features_over_scoring_with_ratings_rate", withRatings > 0 ? features / withRatings : 0);
-    double foldIn = sustainable(variants.getOrDefault("features_fold_in", List.of()));
-    ratios.put(
+    if (rawNaive > 0) {
+      ratios.put("raw_batched_over_raw_naive_rate", raw / rawNaive);
+    }
+    if (variants.containsKey("scoring") && variants.containsKey("identity")) {
+      ratios.put(
+          "scoring_p99_over_identity_p99_at_common_rate",
+          p99Ratio(variants.get("scoring"), variants.get("identity")));
+    }
+    rateRatio(
+        ratios,
+        "features_over_scoring_with_ratings_rate",
+        variants,
+        "features",
+        "scoring_with_ratings");
+    rateRatio(
+        ratios,
         "features_fold_in_over_scoring_with_ratings_rate",
-        withRatings > 0 ? foldIn / withRatings : 0);
-    ratios.put(
-        "features_over_scoring_with_ratings_cpu_per_event",
-        cpuRatio(
-            variants.getOrDefault("features", List.of()),
-            variants.getOrDefault("scoring_with_ratings", List.of())));
+        variants,
+        "features_fold_in",
+        "scoring_with_ratings");
+    if (variants.containsKey("features") && variants.containsKey("scoring_with_ratings")) {
+      ratios.put(
+          "features_over_scoring_with_ratings_cpu_per_event",
+          cpuRatio(variants.get("features"), variants.get("scoring_with_ratings")));
+    }
     report.put("ratios", ratios);
     out.println("sustainable rate (events/s): " + best);
-    out.println("ratios: " + ratios);
+    if (!ratios.isEmpty()) {
+      out.println("ratios: " + ratios);
+    }
     return report;
+  }
+
+  /**
+   * Puts {@code name}: the sustainable rate of {@code over} divided by that of {@code under}, 0
+   * when {@code under} sustained no step; nothing unless both were measured.
+   */
+  private static void rateRatio(
+      Map<String, Object> ratios,
+      String name,
+      Map<String, List<Step>> variants,
+      String over,
+      String under) {
+    if (variants.containsKey(over) && variants.containsKey(under)) {
+      double u = sustainable(variants.get(under));
+      ratios.put(name, u > 0 ? sustainable(variants.get(over)) / u : 0);
+    }
   }
 
   /**
