@@ -10,9 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * due meanwhile then go out back to back. Sleeping once per event gap instead (20 us at 50,000
  * events/s) woke the sender a few times per millisecond; the bench's producer was then the busiest
  * thread on the machine it measures (18% of a core at 50,000 events/s), and the whole bench took 23
- * us of CPU per event against 18 us with this pacing (docs/benchmarks.md, session 22). A send goes
- * out at most about a millisecond after it was due; the bench counts latency from the due time, so
- * that wait is part of what it reports.
+ * us of CPU per event against 18-19 us with this pacing (docs/benchmarks.md, session 22). A send
+ * goes out at most about a millisecond after it was due; the bench counts latency from the due
+ * time, so that wait is part of what it reports.
  */
 final class Pacer {
   /** The shortest sleep: the granularity of the sender's bursts. */
