@@ -42,6 +42,25 @@ public final class MovieLens {
   }
 
   /**
+   * Checks that {@code dir} holds a MovieLens layout this reader knows, before anything is started
+   * that would read it later.
+   *
+   * @throws IllegalArgumentException naming the directory and the files looked for
+   */
+  public static void requireLayout(Path dir) {
+    if (!isMovieLens(dir)) {
+      throw noLayout(dir);
+    }
+  }
+
+  private static IllegalArgumentException noLayout(Path dir) {
+    return new IllegalArgumentException(
+        "no MovieLens ratings in "
+            + dir.toAbsolutePath()
+            + ": expected u.data (100k), ratings.dat (1M/10M) or ratings.csv (latest/25M/32M)");
+  }
+
+  /**
    * Reads the ratings (and titles, where present) of the MovieLens layout found in {@code dir}.
    *
    * @throws IllegalArgumentException when the directory holds no known layout, naming the files it
@@ -78,10 +97,7 @@ public final class MovieLens {
           COMMA,
           StandardCharsets.UTF_8);
     }
-    throw new IllegalArgumentException(
-        "no MovieLens ratings in "
-            + dir.toAbsolutePath()
-            + ": expected u.data (100k), ratings.dat (1M/10M) or ratings.csv (latest/25M/32M)");
+    throw noLayout(dir);
   }
 
   private static RatingData read(

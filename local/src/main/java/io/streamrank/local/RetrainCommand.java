@@ -141,6 +141,9 @@ final class RetrainCommand implements Callable<Integer> {
     long fromMs = time("--from", from, Long.MIN_VALUE);
     long toMs = time("--to", to, Long.MAX_VALUE);
     StreamrankCli.require(fromMs <= toMs, "--from must not be after --to");
+    if (search.flinkRest == null) {
+      data.requireReadableHere();
+    }
     Topics topics = Topics.withPrefix(prefix);
     DataSpec spec = source(topics).withStreamingFeatures(features);
     ModelRegistry models = new ModelRegistry(registry.toAbsolutePath().toUri().toString());

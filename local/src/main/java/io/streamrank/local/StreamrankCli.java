@@ -110,6 +110,17 @@ public final class StreamrankCli implements Callable<Integer> {
     RatingData load() {
       return data != null ? MovieLens.load(data) : new SyntheticGenerator(synthetic()).generate();
     }
+
+    /**
+     * Fails now, naming the directory, when --data holds no MovieLens ratings: for commands that
+     * read it only after starting a cluster. On a remote cluster the TaskManagers read their own
+     * path, so those commands check only when their trials run in this process.
+     */
+    void requireReadableHere() {
+      if (data != null) {
+        MovieLens.requireLayout(data);
+      }
+    }
   }
 
   @Command(

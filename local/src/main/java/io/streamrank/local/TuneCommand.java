@@ -68,6 +68,9 @@ final class TuneCommand implements Callable<Integer> {
     StreamrankCli.require(
         List.of("off", "on", "search").contains(features),
         "--features must be off, on or search, got '" + features + "'");
+    if (search.flinkRest == null) {
+      data.requireReadableHere();
+    }
     DataSpec spec =
         (data.data != null
                 ? DataSpec.movieLens(data.data, split)

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -70,6 +72,30 @@ class SearchOptionsTest {
       assertThat(err.toString())
           .contains(args[args.length - 2] + " must be ")
           .contains("got '" + args[args.length - 1] + "'");
+    }
+  }
+
+  @Test
+  void aDataDirectoryWithoutRatingsIsNamedBeforeTheClusterStarts(@TempDir Path empty) {
+    for (String[] args :
+        new String[][] {
+          {"tune", "--data", empty.toString()},
+          {
+            "retrain",
+            "--registry",
+            empty.resolve("registry").toString(),
+            "--data",
+            empty.toString()
+          }
+        }) {
+      StringWriter err = new StringWriter();
+      long start = System.nanoTime();
+      assertThat(execute(err, args)).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(err.toString())
+          .contains("no MovieLens ratings in " + empty.toAbsolutePath())
+          .contains("expected u.data");
+      // Refused before a cluster starts (the first trial job alone takes seconds).
+      assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
     }
   }
 
