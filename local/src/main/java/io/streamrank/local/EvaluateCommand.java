@@ -96,6 +96,7 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamrankCli.require(rate >= 0, "--rate must be >= 0");
     StreamrankCli.require(limit >= 0, "--limit must be >= 0");
+    StreamrankCli.requireWritableFile("--out", out);
     StreamrankCli.require(retrainBudget > 0, "--retrain-budget must be > 0");
     StreamrankCli.require(rmseIncrease > 0, "--rmse-increase must be > 0");
     StreamrankCli.require(retrainEveryDays >= 0, "--retrain-every must be >= 0");

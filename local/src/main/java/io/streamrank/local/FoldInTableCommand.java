@@ -2,7 +2,6 @@ package io.streamrank.local;
 
 import io.streamrank.datasets.RatingData;
 import io.streamrank.model.features.FoldInTable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -30,11 +29,9 @@ final class FoldInTableCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StreamrankCli.requireWritableFile("--out", out);
     RatingData d = data.load();
     StreamrankCli.require(!d.ratings().isEmpty(), "no ratings in " + d.source());
-    if (out.toAbsolutePath().getParent() != null) {
-      Files.createDirectories(out.toAbsolutePath().getParent());
-    }
     FoldInTable table = PrequentialEvaluation.writeFoldInTable(d.ratings(), out);
     System.out.printf(
         "fold-in table of %,d movies x %d (ridge %.0f) from %,d ratings of %s, sha256 %s%n"

@@ -132,6 +132,7 @@ final class RetrainCommand implements Callable<Integer> {
     StreamrankCli.require(budget > 0, "--budget must be > 0");
     search.validate();
     StreamrankCli.require(margin >= 0, "--margin must be >= 0");
+    StreamrankCli.requireWritableDir("--out", out);
     StreamrankCli.require(
         data.data == null || (startOffsets == null && endOffsets == null),
         "--start-offsets and --end-offsets bound the ratings topic; they do not apply to --data");

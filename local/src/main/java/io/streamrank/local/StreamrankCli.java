@@ -227,9 +227,8 @@ public final class StreamrankCli implements Callable<Integer> {
       double effectiveRate =
           rate >= 0 ? rate : data.data == null && !data.scenario.equals("none") ? 1000 : 0;
       require(retrainBudget >= 0, "--retrain-budget must be >= 0");
-      require(
-          report == null || java.nio.file.Files.isDirectory(report.toAbsolutePath().getParent()),
-          "--report " + report + ": its directory does not exist");
+      requireWritableFile("--report", report);
+      requireWritableFile("--summary", summary);
       DemoSummary s =
           new Demo(System.out)
               .run(
@@ -381,6 +380,7 @@ public final class StreamrankCli implements Callable<Integer> {
     public Integer call() throws Exception {
       require(rate > 0, "--rate must be > 0");
       require(seconds > 2 * window, "--seconds must be more than twice --window");
+      requireWritableFile("--trace", trace);
       require(parallelism > 0, "--parallelism must be > 0");
       require(warmUpSeconds >= 0, "--warm-up-seconds must be >= 0");
       SwapBenchmark.ClusterLayout cluster = null;
@@ -520,6 +520,8 @@ public final class StreamrankCli implements Callable<Integer> {
       require(
           rates.length > 0 && Arrays.stream(rates).allMatch(r -> r > 0),
           "--rates must be positive");
+      requireWritableFile("--out", outFile);
+      requireWritableFile("--trace", trace);
       require(stepSeconds > 0, "--step-seconds must be > 0");
       require(parallelism > 0, "--parallelism must be > 0");
       require(batchSize > 0, "--batch-size must be > 0");
@@ -602,6 +604,50 @@ public final class StreamrankCli implements Callable<Integer> {
   static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
+    }
+  }
+
+  /**
+   * Checks, before any work, that the file {@code option} names can be written, creating its
+   * directory if missing: a report that cannot be written fails the run at once, naming the option,
+   * not after minutes of work. Nothing to check when the option is not given.
+   */
+  static void requireWritableFile(String option, Path file) {
+    if (file == null) {
+      return;
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    createDirectories(option, file, dir);
+    require(!Files.isDirectory(file), option + " " + file + ": is a directory, not a file");
+    require(
+        Files.isWritable(dir) && (!Files.exists(file) || Files.isWritable(file)),
+        option + " " + file + ": not writable");
+  }
+
+  /** As {@link #requireWritableFile}, for an option that names a directory (created if missing). */
+  static void requireWritableDir(String option, Path dir) {
+    if (dir == null) {
+      return;
+    }
+    createDirectories(option, dir, dir.toAbsolutePath());
+    require(Files.isWritable(dir), option + " " + dir + ": not writable");
+  }
+
+  private static void createDirectories(String option, Path given, Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + given
+              + ": cannot create the directory "
+              + dir
+              + " ("
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + ")");
     }
   }
 }

@@ -76,6 +76,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    StreamrankCli.requireWritableDir("--out", out);
     SplitKind kind;
     try {
       kind = SplitKind.valueOf(split.toUpperCase(Locale.ROOT));
@@ -103,7 +104,6 @@ final class TrainCommand implements Callable<Integer> {
             : "v"
                 + ZonedDateTime.now(ZoneOffset.UTC)
                     .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Files.createDirectories(out);
     System.out.printf(
         "training on %s (%,d ratings), %s split%n", d.source(), d.ratings().size(), split);
     TrainPipeline pipeline =

@@ -65,6 +65,7 @@ final class TuneCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamrankCli.require(budget > 0, "--budget must be > 0");
     search.validate();
+    StreamrankCli.requireWritableDir("--out", out);
     StreamrankCli.require(
         List.of("off", "on", "search").contains(features),
         "--features must be off, on or search, got '" + features + "'");
