@@ -141,6 +141,7 @@ final class ClusterCommand implements Callable<Integer> {
       StreamrankCli.require(slots > 0, "--slots must be > 0");
       StreamrankCli.require(partitions > 0, "--partitions must be > 0");
       StreamrankCli.require(retrainBudget >= 0, "--retrain-budget must be >= 0");
+      StreamrankCli.requireWritableDir("--dir", where.dir);
       Path jar = noJob ? null : jobJar != null ? jobJar : defaultJobJar();
       StreamrankCli.require(
           jar == null || Files.isRegularFile(jar),

@@ -17,8 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -73,28 +72,38 @@ public final class KafkaScoringJob {
 
   /**
    * A configuration of the job's settings, each key one of {@link ScoringOptions}' (what {@code
-   * --set key=value} of the benchmarks passes on).
+   * --set key=value} of the benchmarks passes on), each value parsed as its option's type.
    *
-   * @throws IllegalArgumentException naming an unknown key and listing the known ones
+   * @throws IllegalArgumentException naming an unknown key and listing the known ones, or naming a
+   *     value its option cannot parse
    */
   public static Configuration settings(Map<String, String> values) {
-    Set<String> known = new TreeSet<>();
+    Map<String, ConfigOption<?>> known = new TreeMap<>();
     for (var f : ScoringOptions.class.getFields()) {
       try {
         if (f.get(null) instanceof ConfigOption<?> o) {
-          known.add(o.key());
+          known.put(o.key(), o);
         }
       } catch (IllegalAccessException e) {
         throw new IllegalStateException("cannot read option " + f.getName(), e);
       }
     }
-    for (String key : values.keySet()) {
-      if (!known.contains(key)) {
+    Configuration conf = Configuration.fromMap(values);
+    for (var e : values.entrySet()) {
+      ConfigOption<?> option = known.get(e.getKey());
+      if (option == null) {
         throw new IllegalArgumentException(
-            "unknown setting '" + key + "', expected one of " + known);
+            "unknown setting '" + e.getKey() + "', expected one of " + known.keySet());
+      }
+      try {
+        conf.get(option);
+      } catch (IllegalArgumentException bad) {
+        throw new IllegalArgumentException(
+            "setting '" + e.getKey() + "': cannot use '" + e.getValue() + "': " + bad.getMessage(),
+            bad);
       }
     }
-    return Configuration.fromMap(values);
+    return conf;
   }
 
   /**

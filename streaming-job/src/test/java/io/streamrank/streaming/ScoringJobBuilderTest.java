@@ -104,6 +104,17 @@ class ScoringJobBuilderTest {
     assertThat(new Configuration().get(ScoringOptions.PREDICTIONS_SINK_OWN_TASK)).isTrue();
   }
 
+  @Test
+  void settingsNameAValueTheirOptionCannotParse() {
+    assertThatThrownBy(
+            () -> KafkaScoringJob.settings(Map.of("streamrank.scoring.batch-size", "abc")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("setting 'streamrank.scoring.batch-size': cannot use 'abc'");
+    assertThatThrownBy(
+            () -> KafkaScoringJob.settings(Map.of("streamrank.checkpoint-interval", "soon")))
+        .hasMessageContaining("setting 'streamrank.checkpoint-interval': cannot use 'soon'");
+  }
+
   /**
    * By default the predictions sink is a task of its own, so its producer flush at each checkpoint
    * does not hold up scoring; {@code false} chains it to the scoring operator.
