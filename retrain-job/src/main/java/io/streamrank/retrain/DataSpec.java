@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.streamrank.datasets.DriftScenario;
 import io.streamrank.datasets.MovieLens;
 import io.streamrank.datasets.Rating;
+import io.streamrank.datasets.RatingData;
 import io.streamrank.datasets.Split;
 import io.streamrank.datasets.Splits;
 import io.streamrank.datasets.SyntheticGenerator;
@@ -12,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a trial's data comes from, small enough to ship to every parallel task, which then reads
@@ -40,6 +43,8 @@ public record DataSpec(
     @JsonProperty("window_end") long windowEnd,
     @JsonProperty("streaming_features") boolean streamingFeatures,
     @JsonProperty("ratings_topic") RatingsTopic ratingsTopic) {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DataSpec.class);
 
   /** Checks the split name and that at most one source is named. */
   public DataSpec {
@@ -152,15 +157,25 @@ public record DataSpec(
     if (ratingsTopic != null) {
       return TopicWindowReader.read(ratingsTopic, Long.MIN_VALUE, windowEnd).ratings();
     }
-    return movieLensDir != null
-        ? MovieLens.load(Path.of(movieLensDir)).ratings()
-        : new SyntheticGenerator(
-                SyntheticGenerator.Options.defaults()
-                    .withRatings(syntheticRatings)
-                    .withScenario(DriftScenario.parse(scenario))
-                    .withSeed(seed))
-            .generate()
-            .ratings();
+    if (movieLensDir != null) {
+      RatingData d = MovieLens.load(Path.of(movieLensDir));
+      if (!d.malformed().isEmpty()) {
+        // Not silently: the lines a trial's data lacks are named in its worker's log.
+        LOG.warn(
+            "{}: {} malformed lines skipped, first: {}",
+            d.source(),
+            d.malformed().size(),
+            d.malformed().get(0));
+      }
+      return d.ratings();
+    }
+    return new SyntheticGenerator(
+            SyntheticGenerator.Options.defaults()
+                .withRatings(syntheticRatings)
+                .withScenario(DriftScenario.parse(scenario))
+                .withSeed(seed))
+        .generate()
+        .ratings();
   }
 
   /**
