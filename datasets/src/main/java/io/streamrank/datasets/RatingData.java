@@ -12,4 +12,20 @@ import java.util.Map;
  * @param malformed lines that could not be parsed, in file order
  */
 public record RatingData(
-    String source, List<Rating> ratings, Map<Long, String> titles, List<MalformedLine> malformed) {}
+    String source, List<Rating> ratings, Map<Long, String> titles, List<MalformedLine> malformed) {
+
+  /**
+   * What a reader reports of the lines it skipped: their count and the first, or empty when none
+   * was skipped.
+   */
+  public java.util.Optional<String> malformedSummary() {
+    return malformed.isEmpty()
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(
+            source
+                + ": "
+                + malformed.size()
+                + " malformed lines skipped, first: "
+                + malformed.get(0));
+  }
+}

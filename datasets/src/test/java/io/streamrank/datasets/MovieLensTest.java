@@ -24,6 +24,12 @@ class MovieLensTest {
     assertThat(a.titles()).containsEntry(10L, "Toy Story (1995)");
     assertThat(a.malformed()).extracting(MalformedLine::lineNumber).containsExactly(2L, 3L);
     assertThat(a.malformed().get(1).reason()).contains("rating is not a number");
+    assertThat(a.malformedSummary())
+        .hasValueSatisfying(
+            m ->
+                assertThat(m)
+                    .contains(ml100k.toString())
+                    .contains("2 malformed lines skipped, first: u.data:2"));
 
     Path ml1m = Files.createDirectories(dir.resolve("1m"));
     Files.writeString(ml1m.resolve("ratings.dat"), "1::1193::5::978300760\n1::661::3::978302109\n");
@@ -39,6 +45,7 @@ class MovieLensTest {
     assertThat(c.ratings()).extracting(Rating::rating).containsExactly(4.0f, 4.5f);
     assertThat(c.titles()).containsEntry(1L, "Toy Story, The (1995)");
     assertThat(c.malformed()).isEmpty();
+    assertThat(c.malformedSummary()).isEmpty();
   }
 
   @Test

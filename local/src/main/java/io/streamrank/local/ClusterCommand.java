@@ -229,6 +229,7 @@ final class ClusterCommand implements Callable<Integer> {
             registry == null, "model registry " + registry + " has no version to serve");
         Files.createDirectories(reg);
         RatingData d = data.load();
+        d.malformedSummary().ifPresent(out::println);
         Split split = Splits.byTime(d.ratings(), 0.5, 0.6);
         out.printf("training the initial model on %s ...%n", d.source());
         version =

@@ -88,11 +88,7 @@ public final class Demo {
         s.data() != null
             ? MovieLens.load(s.data())
             : new SyntheticGenerator(s.synthetic()).generate();
-    if (!data.malformed().isEmpty()) {
-      out.printf(
-          "%d malformed lines skipped, first: %s%n",
-          data.malformed().size(), data.malformed().get(0));
-    }
+    data.malformedSummary().ifPresent(out::println);
     Split split = Splits.byTime(data.ratings(), 0.5, 0.6);
     List<Rating> history = new ArrayList<>(split.train());
     List<Rating> live = split.test();

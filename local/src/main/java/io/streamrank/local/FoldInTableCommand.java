@@ -31,6 +31,7 @@ final class FoldInTableCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamrankCli.requireWritableFile("--out", out);
     RatingData d = data.load();
+    d.malformedSummary().ifPresent(System.err::println);
     StreamrankCli.require(!d.ratings().isEmpty(), "no ratings in " + d.source());
     FoldInTable table = PrequentialEvaluation.writeFoldInTable(d.ratings(), out);
     System.out.printf(

@@ -168,6 +168,7 @@ public final class PrequentialEvaluation {
         s.data() != null
             ? MovieLens.load(s.data())
             : new SyntheticGenerator(s.synthetic()).generate();
+    data.malformedSummary().ifPresent(out::println);
     Split split = Splits.byTime(data.ratings(), 0.5, 0.6);
     List<Rating> live =
         s.limit() > 0 && s.limit() < split.test().size()

@@ -94,10 +94,7 @@ final class TrainCommand implements Callable<Integer> {
       cfg.threads(threads);
     }
     RatingData d = data.load();
-    if (!d.malformed().isEmpty()) {
-      System.err.printf(
-          "%d malformed lines skipped, first: %s%n", d.malformed().size(), d.malformed().get(0));
-    }
+    d.malformedSummary().ifPresent(System.err::println);
     String v =
         version != null
             ? version

@@ -159,14 +159,8 @@ public record DataSpec(
     }
     if (movieLensDir != null) {
       RatingData d = MovieLens.load(Path.of(movieLensDir));
-      if (!d.malformed().isEmpty()) {
-        // Not silently: the lines a trial's data lacks are named in its worker's log.
-        LOG.warn(
-            "{}: {} malformed lines skipped, first: {}",
-            d.source(),
-            d.malformed().size(),
-            d.malformed().get(0));
-      }
+      // Not silently: the lines a trial's data lacks are named in its worker's log.
+      d.malformedSummary().ifPresent(LOG::warn);
       return d.ratings();
     }
     return new SyntheticGenerator(
