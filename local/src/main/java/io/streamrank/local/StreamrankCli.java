@@ -616,9 +616,9 @@ public final class StreamrankCli implements Callable<Integer> {
     if (file == null) {
       return;
     }
+    require(!Files.isDirectory(file), option + " " + file + ": is a directory, not a file");
     Path dir = file.toAbsolutePath().getParent();
     createDirectories(option, file, dir);
-    require(!Files.isDirectory(file), option + " " + file + ": is a directory, not a file");
     require(
         Files.isWritable(dir) && (!Files.exists(file) || Files.isWritable(file)),
         option + " " + file + ": not writable");

@@ -49,6 +49,9 @@ class OutputPathsTest {
     StringWriter err = new StringWriter();
     assertThat(execute(err, "bench", "--out", dir.toString())).isEqualTo(2);
     assertThat(err.toString()).contains("--out " + dir + ": is a directory, not a file");
+    StringWriter root = new StringWriter();
+    assertThat(execute(root, "evaluate", "--prequential", "--out", "/")).isEqualTo(2);
+    assertThat(root.toString()).contains("--out /: is a directory, not a file");
   }
 
   @Test
