@@ -36,31 +36,22 @@ final class Pacer {
     this.nanosPerSend = 1e9 / perSecond;
   }
 
-  /** When send {@code i} is due, on {@link System#nanoTime}'s clock. */
-  long due(long i) {
-    return start + (long) (i * nanosPerSend);
-  }
-
-  /** Nanoseconds from the start of the schedule to send {@code i}'s due time. */
-  long offset(long i) {
-    return due(i) - start;
-  }
-
   /**
    * Returns once send {@code i} is due: at once if it already is, else after a sleep of at least
    * {@link #MIN_SLEEP_NANOS}.
    *
-   * @return send {@code i}'s due time ({@link #due})
+   * @return when send {@code i} was due, in nanoseconds from the start of the schedule (the bench
+   *     stamps its events with it)
    */
   long awaitDue(long i) {
-    long due = due(i);
-    long wait = due - System.nanoTime();
+    long offset = (long) (i * nanosPerSend);
+    long wait = start + offset - System.nanoTime();
     while (wait > 0) {
       sleeps++;
       LockSupport.parkNanos(Math.max(wait, MIN_SLEEP_NANOS));
-      wait = due - System.nanoTime();
+      wait = start + offset - System.nanoTime();
     }
-    return due;
+    return offset;
   }
 
   /** How many times {@link #awaitDue} has slept. */

@@ -728,7 +728,7 @@ public final class ThroughputBenchmark {
       Pacer pacer = new Pacer(rate);
       long startEpochMs = System.currentTimeMillis();
       for (int i = 0; i < n; i++) {
-        pacer.awaitDue(i);
+        long dueOffset = pacer.awaitDue(i);
         String id = prefix + i;
         long user = 1 + (i * 7919L) % 900;
         Event e =
@@ -736,7 +736,7 @@ public final class ThroughputBenchmark {
                 .setEventId(id)
                 .setUserId(user)
                 .setMovieId(1 + (i * 104729L) % 1600)
-                .setTimestamp(startEpochMs + pacer.offset(i) / 1_000_000)
+                .setTimestamp(startEpochMs + dueOffset / 1_000_000)
                 .build();
         producer.send(
             new ProducerRecord<>(
